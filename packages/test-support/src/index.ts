@@ -1,0 +1,6 @@
+export {
+  ensureElasticsearch,
+  elasticsearchClient,
+  elasticsearchClientOptions,
+  type TestElasticsearch,
+} from './elasticsearch';

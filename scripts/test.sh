@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The whole test suite, as a new user runs it on a fresh clone:  bash scripts/test.sh
+#
+# Brings Node >= 22 when the machine's is older, installs the workspace when needed, builds,
+# lints and type-checks, makes sure a real Elasticsearch is there (ELASTICSEARCH_URL, or a node
+# started by scripts/elasticsearch.sh and stopped again at the end), then runs every package's
+# mocha suite. Any failure, and any pending (skipped) test, fails the run.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/ensure-node.sh
+echo "Node $(node --version), npm $(npm --version)"
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npm run build
+npm run lint
+npm run typecheck
+
+started_here=""
+if [ -z "${ELASTICSEARCH_URL:-}" ]; then
+  if ! bash scripts/elasticsearch.sh status >/dev/null 2>&1; then
+    started_here=1
+  fi
+  ELASTICSEARCH_URL="$(bash scripts/elasticsearch.sh start)"
+  export ELASTICSEARCH_URL
+fi
+cleanup() { if [ -n "$started_here" ]; then bash scripts/elasticsearch.sh stop || true; fi; }
+trap cleanup EXIT
+
+version="$(curl -fsS -m 5 ${ELASTICSEARCH_API_KEY:+-H "Authorization: ApiKey $ELASTICSEARCH_API_KEY"} \
+  ${ELASTICSEARCH_USERNAME:+-u "$ELASTICSEARCH_USERNAME:${ELASTICSEARCH_PASSWORD:-}"} \
+  "$ELASTICSEARCH_URL/_nodes/_local/version?filter_path=nodes.*.version" | sed -nE 's/.*"version" *: *"([^"]+)".*/\1/p')" \
+  || { echo "Elasticsearch at $ELASTICSEARCH_URL does not answer" >&2; exit 1; }
+echo "Testing against Elasticsearch ${version:-unknown} at $ELASTICSEARCH_URL"
+
+log="$(mktemp)"
+set +e
+npx turbo run test --concurrency=1 --log-order=stream 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+sum() { { grep -Eo "[0-9]+ $1" "$log" || true; } | awk '{ n += $1 } END { print n + 0 }'; }
+passed=$(sum passing); failed=$(sum failing); pending=$(sum pending)
+rm -f "$log"
+echo
+if [ "$pending" -gt 0 ]; then
+  echo "$pending test(s) pending: a skipped test is a failure here" >&2
+  status=1
+fi
+if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
+  echo "no test ran" >&2
+  status=1
+fi
+echo "tests: $passed passed, $failed failed"
+exit "$status"
