@@ -1,0 +1,1 @@
+export type { EcsDocument, EncodeOptions } from './types';

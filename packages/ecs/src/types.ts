@@ -1,0 +1,18 @@
+// The contract between the mapping and everything that writes its output (the bulk writer, the
+// sidecar's queue and dead-letter queue, the NDJSON file sink).
+
+/**
+ * One ECS document, ready for a bulk request: its deterministic `_id` (so the `create` action
+ * turns a retry or a replay into a 409 no-op), the data stream it belongs to
+ * (`traces-elkhound-default`, …), and its `_source` already serialised as one line of JSON.
+ */
+export interface EcsDocument {
+  readonly id: string;
+  readonly dataStream: string;
+  readonly source: string;
+}
+
+export interface EncodeOptions {
+  /** The data stream namespace; the `data_stream.namespace` resource attribute overrides it. Default `default`. */
+  namespace?: string;
+}
