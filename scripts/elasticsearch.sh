@@ -11,7 +11,8 @@
 # Elasticsearch refuses to run as root: as root the node runs as the user `elkhound-es`.
 set -euo pipefail
 
-ES_VERSION="${ELKHOUND_ES_VERSION:-9.2.4}"
+ES_VERSION_9="9.2.4"   # needs Java 21+
+ES_VERSION_8="8.19.4"  # runs on Java 17
 ES_PORT="${ELKHOUND_ES_PORT:-9200}"
 ES_HEAP="${ELKHOUND_ES_HEAP:-1g}"
 ES_USER="elkhound-es"
@@ -20,14 +21,33 @@ if [ "$(id -u)" = 0 ]; then
 else
   CACHE_ROOT="${ELKHOUND_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/elkhound}"
 fi
-ES_HOME="$CACHE_ROOT/elasticsearch-$ES_VERSION"
-RUN_DIR="$CACHE_ROOT/run-$ES_VERSION-$ES_PORT"
 URL="http://127.0.0.1:$ES_PORT"
 
 log() { printf 'elasticsearch.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 java_major() { "$1" -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p'; }
+
+max_java_major() {
+  local candidate major best=0
+  for candidate in "${ES_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/* /opt/java/*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
+    major=$(java_major "$candidate/bin/java")
+    [ -n "$major" ] && [ "$major" -gt "$best" ] && best=$major
+  done
+  echo "$best"
+}
+
+# The tested 9.x when a JDK 21+ is installed, else the tested 8.x on Java 17.
+if [ -n "${ELKHOUND_ES_VERSION:-}" ]; then
+  ES_VERSION="$ELKHOUND_ES_VERSION"
+elif [ "$(max_java_major)" -ge 21 ]; then
+  ES_VERSION="$ES_VERSION_9"
+else
+  ES_VERSION="$ES_VERSION_8"
+fi
+ES_HOME="$CACHE_ROOT/elasticsearch-$ES_VERSION"
+RUN_DIR="$CACHE_ROOT/run-$ES_VERSION-$ES_PORT"
 
 # 9.x needs Java 21+, 8.x runs on 17. Look at every installed JDK, not only the default `java`.
 pick_java_home() {
