@@ -1,1 +1,26 @@
-export {};
+export {
+  connectionOptionsFromEnv,
+  describeConnection,
+  validateConnection,
+  ConnectionConfigError,
+  type ElasticsearchConnectionOptions,
+} from './connection';
+export {
+  BulkWriter,
+  type BulkOutcome,
+  type BulkWriterOptions,
+  type BulkWriterStats,
+} from './bulk-writer';
+export type { RejectedDocument } from './bulk-response';
+export { bulkBody, actionLine } from './bulk-request';
+export { defaultRetryPolicy, type RetryPolicy } from './retry';
+export { setupElasticsearch, type SetupOptions, type SetupResult } from './setup';
+export {
+  TEMPLATE_VERSION,
+  componentTemplates,
+  indexTemplates,
+  ilmPolicy,
+  indexTemplateName,
+  type Signal,
+} from './templates';
+export { HttpTransport, TransportError } from './transport';

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+
+/** Where and how to reach Elasticsearch. Secrets stay in here: log `describeConnection()` only. */
+export interface ElasticsearchConnectionOptions {
+  url: string;
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  /** PEM text of the CA that signed the cluster's certificate. */
+  ca?: string;
+  rejectUnauthorized?: boolean;
+  headers?: Record<string, string>;
+  /** Per HTTP request; default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export class ConnectionConfigError extends Error {
+  override name = 'ConnectionConfigError';
+}
+
+/**
+ * Reads `ELASTICSEARCH_URL`, `ELASTICSEARCH_API_KEY`, `ELASTICSEARCH_USERNAME`,
+ * `ELASTICSEARCH_PASSWORD` and `ELASTICSEARCH_CA_FILE`. Returns undefined when no URL is set.
+ */
+export function connectionOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): ElasticsearchConnectionOptions | undefined {
+  const url = env.ELASTICSEARCH_URL?.trim();
+  if (!url) return undefined;
+  const options: ElasticsearchConnectionOptions = { url };
+  if (env.ELASTICSEARCH_API_KEY) options.apiKey = env.ELASTICSEARCH_API_KEY;
+  if (env.ELASTICSEARCH_USERNAME) {
+    options.username = env.ELASTICSEARCH_USERNAME;
+    options.password = env.ELASTICSEARCH_PASSWORD ?? '';
+  }
+  if (env.ELASTICSEARCH_CA_FILE) {
+    try {
+      options.ca = readFileSync(env.ELASTICSEARCH_CA_FILE, 'utf8');
+    } catch (error) {
+      throw new ConnectionConfigError(
+        `ELASTICSEARCH_CA_FILE: cannot read "${env.ELASTICSEARCH_CA_FILE}": ${(error as Error).message}`,
+      );
+    }
+  }
+  return validateConnection(options);
+}
+
+export function validateConnection(
+  options: ElasticsearchConnectionOptions,
+): ElasticsearchConnectionOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(options.url);
+  } catch {
+    throw new ConnectionConfigError(
+      `ELASTICSEARCH_URL: "${redactUrl(options.url)}" is not a URL; expected e.g. http://127.0.0.1:9200`,
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConnectionConfigError(
+      `ELASTICSEARCH_URL: protocol "${parsed.protocol}" is not supported; expected http: or https:`,
+    );
+  }
+  if (options.apiKey !== undefined && options.username !== undefined) {
+    throw new ConnectionConfigError(
+      'ELASTICSEARCH_API_KEY and ELASTICSEARCH_USERNAME are both set; expected one way to authenticate',
+    );
+  }
+  if (
+    options.requestTimeoutMs !== undefined &&
+    !(Number.isFinite(options.requestTimeoutMs) && options.requestTimeoutMs > 0)
+  ) {
+    throw new ConnectionConfigError(
+      `requestTimeoutMs: ${options.requestTimeoutMs} is not a positive number of milliseconds`,
+    );
+  }
+  return options;
+}
+
+/** A description safe for logs: the URL without credentials and the kind of auth, never secrets. */
+export function describeConnection(options: ElasticsearchConnectionOptions): string {
+  const auth = options.apiKey
+    ? 'api key'
+    : options.username
+      ? `basic auth as ${options.username}`
+      : 'no auth';
+  return `${redactUrl(options.url)} (${auth}${options.ca ? ', custom CA' : ''})`;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = parsed.username ? '***' : '';
+      parsed.password = parsed.password ? '***' : '';
+    }
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import {
+  actionLine,
+  connectionOptionsFromEnv,
+  describeConnection,
+  validateConnection,
+} from '../src';
+import { classifyItem } from '../src/bulk-response';
+import { backoffDelay, defaultRetryPolicy, parseRetryAfter } from '../src/retry';
+
+describe('bulk units', () => {
+  it('classifies bulk items: 201 created, 409 duplicate, 429/5xx retryable, 400 rejected', () => {
+    assert.equal(classifyItem(201).kind, 'created');
+    assert.equal(classifyItem(409).kind, 'duplicate');
+    assert.equal(classifyItem(429).kind, 'retryable');
+    assert.equal(classifyItem(503).kind, 'retryable');
+    const rejected = classifyItem(400, {
+      type: 'document_parsing_exception',
+      reason: 'failed to parse field [x]',
+    });
+    assert.deepEqual(rejected, {
+      kind: 'rejected',
+      status: 400,
+      errorType: 'document_parsing_exception',
+      reason: 'failed to parse field [x]',
+    });
+  });
+
+  it('writes the create action line, escaping ids that need it', () => {
+    assert.equal(
+      actionLine({ id: 'ab12', dataStream: 'logs-elkhound-default', source: '{}' }),
+      '{"create":{"_index":"logs-elkhound-default","_id":"ab12"}}\n',
+    );
+    assert.equal(
+      actionLine({ id: 'a"b', dataStream: 'logs-elkhound-default', source: '{}' }),
+      '{"create":{"_index":"logs-elkhound-default","_id":"a\\"b"}}\n',
+    );
+  });
+
+  it('backs off exponentially with jitter and honours Retry-After', () => {
+    const policy = { ...defaultRetryPolicy, initialDelayMs: 100, maxDelayMs: 10_000 };
+    assert.equal(
+      backoffDelay(policy, 3, undefined, () => 0.999),
+      799,
+    );
+    assert.equal(
+      backoffDelay(policy, 20, undefined, () => 0.999),
+      9990,
+    );
+    assert.equal(
+      backoffDelay(policy, 0, 2000, () => 0.5),
+      2000,
+    );
+    assert.equal(parseRetryAfter('3'), 3000);
+    assert.equal(parseRetryAfter(new Date(61_000).toUTCString(), 1_000), 60_000);
+    assert.equal(parseRetryAfter('soon'), undefined);
+  });
+
+  it('reads the connection from the environment, validates it and never describes secrets', () => {
+    assert.equal(connectionOptionsFromEnv({}), undefined);
+    const options = connectionOptionsFromEnv({
+      ELASTICSEARCH_URL: 'https://es.example:9243',
+      ELASTICSEARCH_API_KEY: 'c2VjcmV0',
+    });
+    assert.equal(options?.apiKey, 'c2VjcmV0');
+    assert.equal(describeConnection(options!), 'https://es.example:9243 (api key)');
+    assert.ok(
+      !describeConnection({
+        url: 'http://user:hunter2@es:9200',
+        username: 'u',
+        password: 'hunter2',
+      }).includes('hunter2'),
+    );
+    assert.throws(
+      () => validateConnection({ url: 'ftp://x' }),
+      /ELASTICSEARCH_URL: protocol "ftp:"/,
+    );
+    assert.throws(() => validateConnection({ url: 'not a url' }), /is not a URL/);
+    assert.throws(
+      () =>
+        connectionOptionsFromEnv({
+          ELASTICSEARCH_URL: 'http://x:9200',
+          ELASTICSEARCH_CA_FILE: '/nonexistent/ca.pem',
+        }),
+      /ELASTICSEARCH_CA_FILE: cannot read "\/nonexistent\/ca.pem"/,
+    );
+    assert.throws(
+      () => validateConnection({ url: 'http://x', apiKey: 'k', username: 'u' }),
+      /both set/,
+    );
+  });
+});
