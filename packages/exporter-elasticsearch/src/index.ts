@@ -24,3 +24,6 @@ export {
   type Signal,
 } from './templates';
 export { HttpTransport, TransportError } from './transport';
+export { ElasticsearchSpanExporter } from './span-exporter';
+export { ElasticsearchLogRecordExporter } from './log-exporter';
+export type { ElasticsearchExporterOptions } from './sdk-exporter';

@@ -5,7 +5,7 @@
 // `numeric_labels.*`, whose dynamic templates pin their types so they never conflict.
 
 /** Bump when any template body changes: installed templates of a lower version are replaced. */
-export const TEMPLATE_VERSION = 1;
+export const TEMPLATE_VERSION = 2;
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 export const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
@@ -42,7 +42,8 @@ const commonProperties: Record<string, Mapping> = {
     severity: long,
     kind: keyword,
     dataset: keyword,
-    name: keyword,
+    action: keyword,
+    created: date,
   }),
   service: object({
     name: keyword,
@@ -134,10 +135,14 @@ const commonProperties: Record<string, Mapping> = {
     output: object({ type: keyword }),
     conversation: object({ id: keyword }),
     agent: object({ id: keyword, name: keyword }),
-    tool: object({ name: keyword, call: object({ id: keyword }), type: keyword }),
+    tool: object({
+      name: keyword,
+      call: object({ id: keyword }),
+      type: keyword,
+      definitions: flattened,
+    }),
     input: object({ messages: flattened }),
     system_instructions: flattened,
-    tool_definitions: flattened,
   }),
   elkhound: object({
     cost: object({
@@ -171,9 +176,6 @@ const commonProperties: Record<string, Mapping> = {
 const dynamicTemplates = [
   { labels: { path_match: 'labels.*', mapping: { type: 'keyword', ignore_above: 1024 } } },
   { numeric_labels: { path_match: 'numeric_labels.*', mapping: { type: 'double' } } },
-  // Structured log bodies and anything nested we did not foresee: kept, searchable, never a
-  // mapping explosion.
-  { structured_bodies: { path_match: '*.structured', mapping: flattened } },
   {
     other_strings: {
       match_mapping_type: 'string',
@@ -193,7 +195,10 @@ const signalProperties: Record<Signal, Record<string, Mapping>> = {
       links: { type: 'object', enabled: false },
     }),
   },
-  logs: {},
+  logs: {
+    // Map and array log bodies, kept whole.
+    body: object({ structured: flattened }),
+  },
   metrics: {
     metric: object({
       name: keyword,

@@ -1,1 +1,7 @@
 export * from './model';
+export {
+  fromReadableSpans,
+  fromReadableSpan,
+  fromReadableLogRecords,
+  fromReadableLogRecord,
+} from './from-sdk';

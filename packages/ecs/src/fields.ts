@@ -1,0 +1,130 @@
+import type { AnyValue, Attributes } from '@elkhound/otlp';
+import { toFlattened, toJsonValue } from './content';
+
+/** A document under construction: nested plain objects, serialised once at the end. */
+export type Fields = Record<string, unknown>;
+
+/** Label values longer than this are cut (keyword fields ignore longer values anyway). */
+export const MAX_LABEL_LENGTH = 1024;
+
+/** Sets `a.b.c` in nested objects, creating the intermediate objects. */
+export function setPath(document: Fields, path: string, value: unknown): void {
+  let node = document;
+  let start = 0;
+  for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', start)) {
+    const key = path.slice(start, dot);
+    let child = node[key];
+    if (typeof child !== 'object' || child === null || Array.isArray(child)) {
+      child = {};
+      node[key] = child;
+    }
+    node = child as Fields;
+    start = dot + 1;
+  }
+  node[path.slice(start)] = value;
+}
+
+/** Attributes whose OTel name maps to an ECS field of another name. */
+const RENAMED: Record<string, string> = {
+  'exception.type': 'error.type',
+  'exception.message': 'error.message',
+  'exception.stacktrace': 'error.stack_trace',
+  'http.method': 'http.request.method',
+  'http.status_code': 'http.response.status_code',
+  'db.system': 'db.system',
+};
+
+/** OTel attributes written at the same path in ECS (ECS adopted their names). */
+const SAME_PATH = new Set([
+  'server.address',
+  'server.port',
+  'client.address',
+  'client.port',
+  'url.full',
+  'url.path',
+  'url.scheme',
+  'url.query',
+  'http.request.method',
+  'http.response.status_code',
+  'http.route',
+  'user_agent.original',
+  'error.type',
+  'db.system',
+  'db.system.name',
+  'db.namespace',
+  'db.operation.name',
+  'db.collection.name',
+  'db.query.text',
+]);
+
+/** GenAI content attributes: kept structured in `flattened` fields. */
+const CONTENT = new Set([
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.definitions',
+]);
+
+/**
+ * Routes span / log attributes onto the document: `gen_ai.*` and `elkhound.*` keep their dotted
+ * names as nested ECS fields (the ECS gen_ai field set uses the conventions' names), a few
+ * adopted names go to their ECS fields, and everything else becomes `labels.*` (strings,
+ * booleans) or `numeric_labels.*` (numbers) with dots replaced by underscores.
+ */
+export function mapAttributes(
+  document: Fields,
+  attributes: Attributes,
+  skip?: ReadonlySet<string>,
+): void {
+  for (const key in attributes) {
+    if (skip?.has(key)) continue;
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    if (key.startsWith('gen_ai.') || key.startsWith('elkhound.')) {
+      setPath(document, key, CONTENT.has(key) ? toFlattened(value) : toJsonValue(value));
+      continue;
+    }
+    const renamed = RENAMED[key];
+    if (renamed !== undefined || SAME_PATH.has(key)) {
+      setPath(document, renamed ?? key, toJsonValue(value));
+      continue;
+    }
+    setLabel(document, key, value);
+  }
+}
+
+export function setLabel(document: Fields, key: string, value: AnyValue): void {
+  const name = key.replaceAll('.', '_');
+  if (typeof value === 'number') {
+    labelsOf(document, 'numeric_labels')[name] = value;
+  } else if (typeof value === 'boolean') {
+    labelsOf(document, 'labels')[name] = value;
+  } else if (typeof value === 'string') {
+    labelsOf(document, 'labels')[name] = cut(value);
+  } else if (Array.isArray(value) && value.every((item) => typeof item === 'number')) {
+    labelsOf(document, 'numeric_labels')[name] = value;
+  } else if (
+    Array.isArray(value) &&
+    value.every((item) => typeof item === 'string' || typeof item === 'boolean')
+  ) {
+    labelsOf(document, 'labels')[name] = value.map((item) =>
+      typeof item === 'string' ? cut(item) : item,
+    );
+  } else {
+    // Maps, mixed arrays, bytes: kept, as JSON text, never a mapping conflict.
+    labelsOf(document, 'labels')[name] = cut(JSON.stringify(toJsonValue(value)));
+  }
+}
+
+function labelsOf(document: Fields, field: 'labels' | 'numeric_labels'): Fields {
+  let labels = document[field] as Fields | undefined;
+  if (!labels) {
+    labels = {};
+    document[field] = labels;
+  }
+  return labels;
+}
+
+function cut(value: string): string {
+  return value.length > MAX_LABEL_LENGTH ? value.slice(0, MAX_LABEL_LENGTH) : value;
+}

@@ -1,0 +1,67 @@
+import type { LogRecord, ResourceLogs } from '@elkhound/otlp';
+import { toFlattened } from './content';
+import { addResource, finishDocument, startDocument } from './document';
+import { mapAttributes, setPath } from './fields';
+import { logRecordDocumentId } from './ids';
+import { mapResource } from './resource';
+import { isoNanos } from './time';
+import type { EcsDocument, EncodeOptions } from './types';
+
+/** Severity number ranges of the OTel log data model → log.level. */
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export function levelOf(record: LogRecord): string | undefined {
+  if (record.severityText) return record.severityText.toLowerCase();
+  const number = record.severityNumber;
+  if (number === undefined || number < 1 || number > 24) return undefined;
+  return LEVELS[Math.floor((number - 1) / 4)];
+}
+
+/**
+ * Log records → `logs-elkhound-{namespace}`. A string body is the `message`; a map or array body
+ * is kept whole under `body.structured` (flattened) — never dropped. trace.id / span.id make
+ * the correlation with the span the record was emitted in.
+ */
+export function encodeLogs(
+  resourceLogs: readonly ResourceLogs[],
+  options: EncodeOptions = {},
+): EcsDocument[] {
+  const documents: EcsDocument[] = [];
+  for (const group of resourceLogs) {
+    const resource = mapResource(group.resource);
+    const namespace = resource.namespace ?? options.namespace ?? 'default';
+    for (const scopeLogs of group.scopeLogs) {
+      const scopeName = scopeLogs.scope.name;
+      for (const record of scopeLogs.logRecords) {
+        const time =
+          record.time && (record.time[0] !== 0 || record.time[1] !== 0)
+            ? record.time
+            : record.observedTime;
+        const document = startDocument(isoNanos(time ?? [0, 0]), 'logs', namespace);
+        document.processor = { event: 'log' };
+        if (record.traceId) document.trace = { id: record.traceId };
+        if (record.spanId) document.span = { id: record.spanId };
+        const event: Record<string, unknown> = { kind: 'event' };
+        if (record.severityNumber !== undefined) event.severity = record.severityNumber;
+        if (record.eventName) event.action = record.eventName;
+        if (record.observedTime) event.created = isoNanos(record.observedTime);
+        document.event = event;
+        addResource(document, resource);
+        const level = levelOf(record);
+        if (level) setPath(document, 'log.level', level);
+        if (scopeName) setPath(document, 'log.logger', scopeName);
+        const body = record.body;
+        if (typeof body === 'string') document.message = body;
+        else if (typeof body === 'number' || typeof body === 'boolean')
+          document.message = String(body);
+        else if (body !== undefined && body !== null)
+          setPath(document, 'body.structured', toFlattened(body));
+        mapAttributes(document, record.attributes);
+        documents.push(
+          finishDocument(logRecordDocumentId(record, scopeName), 'logs', namespace, document),
+        );
+      }
+    }
+  }
+  return documents;
+}

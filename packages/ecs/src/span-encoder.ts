@@ -1,0 +1,143 @@
+import type { ResourceSpans, Span, SpanEvent } from '@elkhound/otlp';
+import { addResource, finishDocument, startDocument } from './document';
+import { mapAttributes, setPath, type Fields } from './fields';
+import { spanDocumentId, spanEventDocumentId } from './ids';
+import { mapResource } from './resource';
+import { durationNanos, isoNanos } from './time';
+import type { EcsDocument, EncodeOptions } from './types';
+
+const KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;
+const SERVER = 2;
+const CONSUMER = 5;
+/** UNSET is not a failure: only ERROR is. */
+const OUTCOMES = ['unknown', 'success', 'failure'] as const;
+const EXCEPTION_ATTRIBUTES = new Set(['exception.escaped']);
+
+/**
+ * Spans → `traces-elkhound-{namespace}` documents; their events → `logs-elkhound-{namespace}`
+ * documents linked by trace.id / span.id (exceptions with the ECS error fields).
+ */
+export function encodeSpans(
+  resourceSpans: readonly ResourceSpans[],
+  options: EncodeOptions = {},
+): EcsDocument[] {
+  const documents: EcsDocument[] = [];
+  for (const group of resourceSpans) {
+    const resource = mapResource(group.resource);
+    const namespace = resource.namespace ?? options.namespace ?? 'default';
+    for (const scopeSpans of group.scopeSpans) {
+      const scope = scopeSpans.scope;
+      for (const span of scopeSpans.spans) {
+        documents.push(encodeSpan(span, resource, namespace, scope.name, scope.version));
+        for (let index = 0; index < span.events.length; index++) {
+          documents.push(
+            encodeSpanEvent(
+              span,
+              span.events[index] as SpanEvent,
+              index,
+              resource,
+              namespace,
+              scope.name,
+            ),
+          );
+        }
+      }
+    }
+  }
+  return documents;
+}
+
+function isEntrySpan(span: Span): boolean {
+  return (
+    !span.parentSpanId ||
+    span.parentIsRemote === true ||
+    span.kind === SERVER ||
+    span.kind === CONSUMER
+  );
+}
+
+function encodeSpan(
+  span: Span,
+  resource: ReturnType<typeof mapResource>,
+  namespace: string,
+  scopeName: string,
+  scopeVersion: string | undefined,
+): EcsDocument {
+  const entry = isEntrySpan(span);
+  const document = startDocument(isoNanos(span.startTime), 'traces', namespace);
+  document.processor = { event: entry ? 'transaction' : 'span' };
+  document.trace = { id: span.traceId };
+  const spanFields: Fields = {
+    id: span.spanId,
+    name: span.name,
+    kind: KIND_NAMES[span.kind] ?? 'UNSPECIFIED',
+  };
+  if (span.links.length > 0) {
+    spanFields.links = span.links.map((link) => ({
+      trace: { id: link.traceId },
+      span: { id: link.spanId },
+    }));
+  }
+  document.span = spanFields;
+  if (span.parentSpanId) document.parent = { id: span.parentSpanId };
+  if (entry) {
+    document.transaction = { id: span.spanId, name: span.name, type: transactionType(span) };
+  }
+  document.event = {
+    kind: 'event',
+    duration: durationNanos(span.startTime, span.endTime),
+    outcome: OUTCOMES[span.status.code] ?? 'unknown',
+  };
+  addResource(document, resource);
+  if (scopeName) {
+    setPath(document, 'labels.otel_scope_name', scopeName);
+    if (scopeVersion) setPath(document, 'labels.otel_scope_version', scopeVersion);
+  }
+  if (span.status.code === 2 && span.status.message)
+    setPath(document, 'error.message', span.status.message);
+  mapAttributes(document, span.attributes);
+  return finishDocument(spanDocumentId(span.traceId, span.spanId), 'traces', namespace, document);
+}
+
+function transactionType(span: Span): string {
+  if (span.kind === CONSUMER) return 'messaging';
+  if (span.kind === SERVER) return 'request';
+  return span.attributes['gen_ai.operation.name'] !== undefined ? 'genai' : 'unknown';
+}
+
+function encodeSpanEvent(
+  span: Span,
+  event: SpanEvent,
+  index: number,
+  resource: ReturnType<typeof mapResource>,
+  namespace: string,
+  scopeName: string,
+): EcsDocument {
+  const document = startDocument(isoNanos(event.time), 'logs', namespace);
+  const exception = event.name === 'exception';
+  document.processor = { event: exception ? 'error' : 'log' };
+  document.trace = { id: span.traceId };
+  document.span = { id: span.spanId };
+  if (isEntrySpan(span)) document.transaction = { id: span.spanId };
+  document.event = { kind: 'event', action: event.name };
+  addResource(document, resource);
+  if (scopeName) setPath(document, 'log.logger', scopeName);
+  const attributes = event.attributes;
+  if (exception) {
+    const escaped = attributes['exception.escaped'];
+    // An exception that escaped the span's scope was not handled there.
+    if (typeof escaped === 'boolean') setPath(document, 'error.handled', !escaped);
+    const message = attributes['exception.message'];
+    document.message = typeof message === 'string' ? message : event.name;
+    setPath(document, 'log.level', 'error');
+  } else {
+    document.message = event.name;
+  }
+  mapAttributes(document, attributes, exception ? EXCEPTION_ATTRIBUTES : undefined);
+  return finishDocument(
+    spanEventDocumentId(span.traceId, span.spanId, index),
+    'logs',
+    namespace,
+    document,
+  );
+}
