@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { encodeCase, loadGoldenCases, readExpected, toGolden } from './golden-cases';
+
+describe('golden ECS documents (testdata/*; regenerate with `npm run golden -w @elkhound/ecs`)', () => {
+  const cases = loadGoldenCases();
+
+  it('has the cases the mapping promises', () => {
+    assert.deepEqual(cases.map((goldenCase) => goldenCase.name).sort(), [
+      'db-client-span',
+      'genai-chat-span',
+      'http-server-span',
+      'log-in-span',
+      'log-map-body',
+      'missing-resource',
+      'span-with-exception',
+      'unicode-and-long-values',
+    ]);
+  });
+
+  for (const goldenCase of cases) {
+    it(`maps ${goldenCase.name} exactly as expected.json says`, () => {
+      assert.ok(
+        existsSync(goldenCase.expectedPath),
+        `missing ${goldenCase.expectedPath}: run npm run golden -w @elkhound/ecs`,
+      );
+      assert.deepEqual(toGolden(encodeCase(goldenCase.input)), readExpected(goldenCase));
+    });
+  }
+
+  it('gives the same ids for the same input and different ids to different records', () => {
+    const all = cases.flatMap((goldenCase) => encodeCase(goldenCase.input));
+    const again = cases.flatMap((goldenCase) => encodeCase(goldenCase.input));
+    assert.deepEqual(
+      all.map((document) => document.id),
+      again.map((document) => document.id),
+    );
+    assert.equal(new Set(all.map((document) => document.id)).size, all.length);
+  });
+});
