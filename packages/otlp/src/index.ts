@@ -5,3 +5,5 @@ export {
   fromReadableLogRecords,
   fromReadableLogRecord,
 } from './from-sdk';
+export { decodeTraceRequest, decodeLogsRequest, MAX_VALUE_DEPTH } from './decode';
+export { OtlpDecodeError } from './errors';

@@ -1,0 +1,571 @@
+// Decoders for OTLP/protobuf export requests (ExportTraceServiceRequest and
+// ExportLogsServiceRequest of opentelemetry-proto v1) into the shared model. Field numbers
+// follow the .proto files; unknown fields are skipped, as protobuf requires.
+import { OtlpDecodeError, within } from './errors';
+import type {
+  AnyValue,
+  Attributes,
+  InstrumentationScope,
+  LogRecord,
+  Resource,
+  ResourceLogs,
+  ResourceSpans,
+  ScopeLogs,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+  SpanKind,
+  SpanLink,
+  StatusCode,
+} from './model';
+import {
+  ProtobufReader,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_LENGTH,
+  WIRE_VARINT,
+} from './protobuf-reader';
+
+/** AnyValue nesting deeper than this is refused: no input may exhaust the stack. */
+export const MAX_VALUE_DEPTH = 32;
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function decodeTraceRequest(bytes: Uint8Array): ResourceSpans[] {
+  const reader = new ProtobufReader(toBuffer(bytes));
+  const out: ResourceSpans[] = [];
+  while (!reader.done) {
+    const tag = reader.tag();
+    if (tag >>> 3 === 1) {
+      reader.expect(tag & 7, WIRE_LENGTH, 'resource_spans');
+      try {
+        out.push(decodeResourceSpans(reader.sub()));
+      } catch (error) {
+        throw within(error, `resource_spans[${out.length}]`);
+      }
+    } else reader.skip(tag & 7);
+  }
+  return out;
+}
+
+export function decodeLogsRequest(bytes: Uint8Array): ResourceLogs[] {
+  const reader = new ProtobufReader(toBuffer(bytes));
+  const out: ResourceLogs[] = [];
+  while (!reader.done) {
+    const tag = reader.tag();
+    if (tag >>> 3 === 1) {
+      reader.expect(tag & 7, WIRE_LENGTH, 'resource_logs');
+      try {
+        out.push(decodeResourceLogs(reader.sub()));
+      } catch (error) {
+        throw within(error, `resource_logs[${out.length}]`);
+      }
+    } else reader.skip(tag & 7);
+  }
+  return out;
+}
+
+function decodeResourceSpans(reader: ProtobufReader): ResourceSpans {
+  const out: ResourceSpans = { resource: { attributes: {} }, scopeSpans: [] };
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_LENGTH, 'resource');
+        out.resource = decodeResource(reader.sub());
+        break;
+      case 2:
+        reader.expect(wire, WIRE_LENGTH, 'scope_spans');
+        try {
+          out.scopeSpans.push(decodeScopeSpans(reader.sub()));
+        } catch (error) {
+          throw within(error, `scope_spans[${out.scopeSpans.length}]`);
+        }
+        break;
+      case 3:
+        reader.expect(wire, WIRE_LENGTH, 'schema_url');
+        out.schemaUrl = reader.string();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return out;
+}
+
+function decodeResourceLogs(reader: ProtobufReader): ResourceLogs {
+  const out: ResourceLogs = { resource: { attributes: {} }, scopeLogs: [] };
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_LENGTH, 'resource');
+        out.resource = decodeResource(reader.sub());
+        break;
+      case 2:
+        reader.expect(wire, WIRE_LENGTH, 'scope_logs');
+        try {
+          out.scopeLogs.push(decodeScopeLogs(reader.sub()));
+        } catch (error) {
+          throw within(error, `scope_logs[${out.scopeLogs.length}]`);
+        }
+        break;
+      case 3:
+        reader.expect(wire, WIRE_LENGTH, 'schema_url');
+        out.schemaUrl = reader.string();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return out;
+}
+
+function decodeResource(reader: ProtobufReader): Resource {
+  const out: Resource = { attributes: {} };
+  try {
+    while (!reader.done) {
+      const tag = reader.tag();
+      const wire = tag & 7;
+      if (tag >>> 3 === 1) {
+        reader.expect(wire, WIRE_LENGTH, 'attributes');
+        decodeKeyValue(reader.sub(), out.attributes, 0);
+      } else if (tag >>> 3 === 2 && wire === WIRE_VARINT)
+        out.droppedAttributesCount = reader.varint32();
+      else reader.skip(wire);
+    }
+  } catch (error) {
+    throw within(error, 'resource');
+  }
+  return out;
+}
+
+function decodeScope(reader: ProtobufReader): InstrumentationScope {
+  const out: InstrumentationScope = { name: '' };
+  try {
+    while (!reader.done) {
+      const tag = reader.tag();
+      const wire = tag & 7;
+      switch (tag >>> 3) {
+        case 1:
+          reader.expect(wire, WIRE_LENGTH, 'name');
+          out.name = reader.string();
+          break;
+        case 2:
+          reader.expect(wire, WIRE_LENGTH, 'version');
+          out.version = reader.string();
+          break;
+        case 3:
+          reader.expect(wire, WIRE_LENGTH, 'attributes');
+          decodeKeyValue(reader.sub(), (out.attributes ??= {}), 0);
+          break;
+        default:
+          reader.skip(wire);
+      }
+    }
+  } catch (error) {
+    throw within(error, 'scope');
+  }
+  return out;
+}
+
+function decodeScopeSpans(reader: ProtobufReader): ScopeSpans {
+  const out: ScopeSpans = { scope: { name: '' }, spans: [] };
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_LENGTH, 'scope');
+        out.scope = decodeScope(reader.sub());
+        break;
+      case 2:
+        reader.expect(wire, WIRE_LENGTH, 'spans');
+        try {
+          out.spans.push(decodeSpan(reader.sub()));
+        } catch (error) {
+          throw within(error, `spans[${out.spans.length}]`);
+        }
+        break;
+      case 3:
+        reader.expect(wire, WIRE_LENGTH, 'schema_url');
+        out.schemaUrl = reader.string();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return out;
+}
+
+function decodeScopeLogs(reader: ProtobufReader): ScopeLogs {
+  const out: ScopeLogs = { scope: { name: '' }, logRecords: [] };
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_LENGTH, 'scope');
+        out.scope = decodeScope(reader.sub());
+        break;
+      case 2:
+        reader.expect(wire, WIRE_LENGTH, 'log_records');
+        try {
+          out.logRecords.push(decodeLogRecord(reader.sub()));
+        } catch (error) {
+          throw within(error, `log_records[${out.logRecords.length}]`);
+        }
+        break;
+      case 3:
+        reader.expect(wire, WIRE_LENGTH, 'schema_url');
+        out.schemaUrl = reader.string();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return out;
+}
+
+const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
+const SPAN_FLAGS_IS_REMOTE = 0x200;
+
+function decodeSpan(reader: ProtobufReader): Span {
+  const span: Span = {
+    traceId: '',
+    spanId: '',
+    name: '',
+    kind: 0,
+    startTime: [0, 0],
+    endTime: [0, 0],
+    attributes: {},
+    events: [],
+    links: [],
+    status: { code: 0 },
+  };
+  let flags = 0;
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_LENGTH, 'trace_id');
+        span.traceId = reader.hexId(16, 'trace_id');
+        break;
+      case 2:
+        reader.expect(wire, WIRE_LENGTH, 'span_id');
+        span.spanId = reader.hexId(8, 'span_id');
+        break;
+      case 3:
+        reader.expect(wire, WIRE_LENGTH, 'trace_state');
+        span.traceState = reader.string();
+        break;
+      case 4: {
+        reader.expect(wire, WIRE_LENGTH, 'parent_span_id');
+        const parent = reader.hexId(8, 'parent_span_id');
+        if (parent) span.parentSpanId = parent;
+        break;
+      }
+      case 5:
+        reader.expect(wire, WIRE_LENGTH, 'name');
+        span.name = reader.string();
+        break;
+      case 6:
+        reader.expect(wire, WIRE_VARINT, 'kind');
+        span.kind = reader.varint32() as SpanKind;
+        break;
+      case 7:
+        reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');
+        span.startTime = reader.fixed64Time();
+        break;
+      case 8:
+        reader.expect(wire, WIRE_FIXED64, 'end_time_unix_nano');
+        span.endTime = reader.fixed64Time();
+        break;
+      case 9:
+        reader.expect(wire, WIRE_LENGTH, 'attributes');
+        decodeKeyValue(reader.sub(), span.attributes, 0);
+        break;
+      case 10:
+        reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
+        span.droppedAttributesCount = reader.varint32();
+        break;
+      case 11:
+        reader.expect(wire, WIRE_LENGTH, 'events');
+        try {
+          span.events.push(decodeEvent(reader.sub()));
+        } catch (error) {
+          throw within(error, `events[${span.events.length}]`);
+        }
+        break;
+      case 12:
+        reader.expect(wire, WIRE_VARINT, 'dropped_events_count');
+        span.droppedEventsCount = reader.varint32();
+        break;
+      case 13:
+        reader.expect(wire, WIRE_LENGTH, 'links');
+        try {
+          span.links.push(decodeLink(reader.sub()));
+        } catch (error) {
+          throw within(error, `links[${span.links.length}]`);
+        }
+        break;
+      case 14:
+        reader.expect(wire, WIRE_VARINT, 'dropped_links_count');
+        span.droppedLinksCount = reader.varint32();
+        break;
+      case 15:
+        reader.expect(wire, WIRE_LENGTH, 'status');
+        span.status = decodeStatus(reader.sub());
+        break;
+      case 16:
+        reader.expect(wire, WIRE_FIXED32, 'flags');
+        flags = reader.fixed32();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  if (span.traceId === '') throw new OtlpDecodeError('missing').within('trace_id');
+  if (span.spanId === '') throw new OtlpDecodeError('missing').within('span_id');
+  if (span.kind > 5) throw new OtlpDecodeError(`${span.kind} is not a SpanKind`).within('kind');
+  if (span.parentSpanId && flags & SPAN_FLAGS_HAS_IS_REMOTE) {
+    span.parentIsRemote = (flags & SPAN_FLAGS_IS_REMOTE) !== 0;
+  }
+  return span;
+}
+
+function decodeEvent(reader: ProtobufReader): SpanEvent {
+  const event: SpanEvent = { time: [0, 0], name: '', attributes: {} };
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_FIXED64, 'time_unix_nano');
+        event.time = reader.fixed64Time();
+        break;
+      case 2:
+        reader.expect(wire, WIRE_LENGTH, 'name');
+        event.name = reader.string();
+        break;
+      case 3:
+        reader.expect(wire, WIRE_LENGTH, 'attributes');
+        decodeKeyValue(reader.sub(), event.attributes, 0);
+        break;
+      case 4:
+        reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
+        event.droppedAttributesCount = reader.varint32();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return event;
+}
+
+function decodeLink(reader: ProtobufReader): SpanLink {
+  const link: SpanLink = { traceId: '', spanId: '', attributes: {} };
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_LENGTH, 'trace_id');
+        link.traceId = reader.hexId(16, 'trace_id');
+        break;
+      case 2:
+        reader.expect(wire, WIRE_LENGTH, 'span_id');
+        link.spanId = reader.hexId(8, 'span_id');
+        break;
+      case 3:
+        reader.expect(wire, WIRE_LENGTH, 'trace_state');
+        link.traceState = reader.string();
+        break;
+      case 4:
+        reader.expect(wire, WIRE_LENGTH, 'attributes');
+        decodeKeyValue(reader.sub(), link.attributes, 0);
+        break;
+      case 5:
+        reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
+        link.droppedAttributesCount = reader.varint32();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return link;
+}
+
+function decodeStatus(reader: ProtobufReader): Span['status'] {
+  const status: Span['status'] = { code: 0 };
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    if (tag >>> 3 === 2) {
+      reader.expect(wire, WIRE_LENGTH, 'status.message');
+      status.message = reader.string();
+    } else if (tag >>> 3 === 3) {
+      reader.expect(wire, WIRE_VARINT, 'status.code');
+      const code = reader.varint32();
+      if (code > 2) throw new OtlpDecodeError(`${code} is not a StatusCode`).within('status.code');
+      status.code = code as StatusCode;
+    } else reader.skip(wire);
+  }
+  return status;
+}
+
+function decodeLogRecord(reader: ProtobufReader): LogRecord {
+  const record: LogRecord = { attributes: {} };
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_FIXED64, 'time_unix_nano');
+        record.time = reader.fixed64Time();
+        break;
+      case 11:
+        reader.expect(wire, WIRE_FIXED64, 'observed_time_unix_nano');
+        record.observedTime = reader.fixed64Time();
+        break;
+      case 2:
+        reader.expect(wire, WIRE_VARINT, 'severity_number');
+        record.severityNumber = reader.varint32();
+        break;
+      case 3:
+        reader.expect(wire, WIRE_LENGTH, 'severity_text');
+        record.severityText = reader.string();
+        break;
+      case 5:
+        reader.expect(wire, WIRE_LENGTH, 'body');
+        try {
+          record.body = decodeAnyValue(reader.sub(), 0);
+        } catch (error) {
+          throw within(error, 'body');
+        }
+        break;
+      case 6:
+        reader.expect(wire, WIRE_LENGTH, 'attributes');
+        decodeKeyValue(reader.sub(), record.attributes, 0);
+        break;
+      case 7:
+        reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
+        record.droppedAttributesCount = reader.varint32();
+        break;
+      case 8:
+        reader.expect(wire, WIRE_FIXED32, 'flags');
+        record.flags = reader.fixed32();
+        break;
+      case 9: {
+        reader.expect(wire, WIRE_LENGTH, 'trace_id');
+        const traceId = reader.hexId(16, 'trace_id');
+        if (traceId) record.traceId = traceId;
+        break;
+      }
+      case 10: {
+        reader.expect(wire, WIRE_LENGTH, 'span_id');
+        const spanId = reader.hexId(8, 'span_id');
+        if (spanId) record.spanId = spanId;
+        break;
+      }
+      case 12:
+        reader.expect(wire, WIRE_LENGTH, 'event_name');
+        record.eventName = reader.string();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return record;
+}
+
+function decodeKeyValue(reader: ProtobufReader, into: Attributes, depth: number): void {
+  let key = '';
+  let value: AnyValue = undefined;
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    if (tag >>> 3 === 1) {
+      reader.expect(wire, WIRE_LENGTH, 'key');
+      key = reader.string();
+    } else if (tag >>> 3 === 2) {
+      reader.expect(wire, WIRE_LENGTH, 'value');
+      try {
+        value = decodeAnyValue(reader.sub(), depth);
+      } catch (error) {
+        throw within(error, `attributes[${JSON.stringify(key)}]`);
+      }
+    } else reader.skip(wire);
+  }
+  into[key] = value;
+}
+
+function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue {
+  if (depth > MAX_VALUE_DEPTH)
+    throw new OtlpDecodeError(`value nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  let value: AnyValue = undefined;
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_LENGTH, 'string_value');
+        value = reader.string();
+        break;
+      case 2:
+        reader.expect(wire, WIRE_VARINT, 'bool_value');
+        value = reader.bool();
+        break;
+      case 3:
+        reader.expect(wire, WIRE_VARINT, 'int_value');
+        value = reader.varint64();
+        break;
+      case 4:
+        reader.expect(wire, WIRE_FIXED64, 'double_value');
+        value = reader.double();
+        break;
+      case 5: {
+        reader.expect(wire, WIRE_LENGTH, 'array_value');
+        const array: AnyValue[] = [];
+        const inner = reader.sub();
+        while (!inner.done) {
+          const innerTag = inner.tag();
+          if (innerTag >>> 3 === 1) {
+            inner.expect(innerTag & 7, WIRE_LENGTH, 'values');
+            array.push(decodeAnyValue(inner.sub(), depth + 1));
+          } else inner.skip(innerTag & 7);
+        }
+        value = array;
+        break;
+      }
+      case 6: {
+        reader.expect(wire, WIRE_LENGTH, 'kvlist_value');
+        const map: Attributes = {};
+        const inner = reader.sub();
+        while (!inner.done) {
+          const innerTag = inner.tag();
+          if (innerTag >>> 3 === 1) {
+            inner.expect(innerTag & 7, WIRE_LENGTH, 'values');
+            decodeKeyValue(inner.sub(), map, depth + 1);
+          } else inner.skip(innerTag & 7);
+        }
+        value = map;
+        break;
+      }
+      case 7:
+        reader.expect(wire, WIRE_LENGTH, 'bytes_value');
+        value = reader.bytesField();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return value;
+}

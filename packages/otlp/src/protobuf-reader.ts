@@ -1,0 +1,192 @@
+// A minimal protobuf wire-format reader: exactly what the OTLP decoders need, no reflection and
+// no allocation beyond the values it returns. Every length is checked against the bytes that
+// remain, so a truncated or hostile body ends in an OtlpDecodeError, never a RangeError.
+import { OtlpDecodeError } from './errors';
+
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LENGTH = 2;
+export const WIRE_FIXED32 = 5;
+
+const HEX: string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+export class ProtobufReader {
+  position: number;
+  readonly end: number;
+  private readonly view: DataView;
+
+  constructor(
+    readonly bytes: Buffer,
+    start = 0,
+    end = bytes.length,
+  ) {
+    this.position = start;
+    this.end = end;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get done(): boolean {
+    return this.position >= this.end;
+  }
+
+  /** Field number and wire type of the next field. */
+  tag(): number {
+    return this.varint32();
+  }
+
+  varint32(): number {
+    // Fast path for the one- and two-byte varints that tags, lengths and enums nearly always are.
+    const bytes = this.bytes;
+    const position = this.position;
+    if (position < this.end) {
+      const first = bytes[position] as number;
+      if (first < 0x80) {
+        this.position = position + 1;
+        return first;
+      }
+      if (position + 1 < this.end) {
+        const second = bytes[position + 1] as number;
+        if (second < 0x80) {
+          this.position = position + 2;
+          return (first & 0x7f) | (second << 7);
+        }
+      }
+    }
+    return this.varint64();
+  }
+
+  /** int64 / uint64 varint as a number (exact up to 2^53); negative int64 come back negative. */
+  varint64(): number {
+    let low = 0;
+    let high = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (this.position >= this.end) throw new OtlpDecodeError('truncated varint');
+      if (shift >= 70) throw new OtlpDecodeError('varint longer than 10 bytes');
+      byte = this.bytes[this.position++] as number;
+      if (shift < 28) low |= (byte & 0x7f) << shift;
+      else if (shift === 28) {
+        low |= (byte & 0x0f) << 28;
+        high |= (byte & 0x7f) >> 4;
+      } else high |= (byte & 0x7f) << (shift - 32);
+      shift += 7;
+    } while (byte & 0x80);
+    low >>>= 0;
+    if (high & 0x80000000) {
+      // Two's complement negative int64.
+      return -((~high >>> 0) * 4294967296 + ((~low >>> 0) + 1));
+    }
+    return (high >>> 0) * 4294967296 + low;
+  }
+
+  bool(): boolean {
+    return this.varint32() !== 0;
+  }
+
+  fixed32(): number {
+    this.need(4);
+    const value = this.view.getUint32(this.position, true);
+    this.position += 4;
+    return value;
+  }
+
+  double(): number {
+    this.need(8);
+    const value = this.view.getFloat64(this.position, true);
+    this.position += 8;
+    return value;
+  }
+
+  /** fixed64 nanoseconds since the epoch as [seconds, nanoseconds], exactly. */
+  fixed64Time(): [number, number] {
+    this.need(8);
+    const low = this.view.getUint32(this.position, true);
+    const high = this.view.getUint32(this.position + 4, true);
+    this.position += 8;
+    // value = high * 2^32 + low, with 2^32 = 4e9 + 294967 * 1000 + 296, kept below 2^53 at each step.
+    const a = high * 294967;
+    const aMillions = Math.floor(a / 1e6);
+    const rest = (a - aMillions * 1e6) * 1000 + high * 296 + low;
+    const restSeconds = Math.floor(rest / 1e9);
+    return [high * 4 + aMillions + restSeconds, rest - restSeconds * 1e9];
+  }
+
+  /** Length of a length-delimited field, checked against what remains. */
+  length(): number {
+    const length = this.varint32();
+    if (length < 0 || length > this.end - this.position) {
+      throw new OtlpDecodeError(
+        `length ${length} exceeds the ${this.end - this.position} bytes that remain`,
+      );
+    }
+    return length;
+  }
+
+  string(): string {
+    const length = this.length();
+    const start = this.position;
+    this.position += length;
+    return this.bytes.toString('utf8', start, start + length);
+  }
+
+  bytesField(): Uint8Array {
+    const length = this.length();
+    const start = this.position;
+    this.position += length;
+    return this.bytes.subarray(start, start + length);
+  }
+
+  /** An id of exactly `size` bytes as lowercase hex; an empty field gives ''. */
+  hexId(size: number, what: string): string {
+    const length = this.length();
+    if (length === 0) return '';
+    if (length !== size)
+      throw new OtlpDecodeError(`expected ${size} bytes, got ${length}`).within(what);
+    let hex = '';
+    for (let index = this.position; index < this.position + length; index++)
+      hex += HEX[this.bytes[index] as number];
+    this.position += length;
+    return hex;
+  }
+
+  /** A reader over the next length-delimited field, advancing past it. */
+  sub(): ProtobufReader {
+    const length = this.length();
+    const reader = new ProtobufReader(this.bytes, this.position, this.position + length);
+    this.position += length;
+    return reader;
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case WIRE_VARINT:
+        this.varint64();
+        return;
+      case WIRE_FIXED64:
+        this.need(8);
+        this.position += 8;
+        return;
+      case WIRE_LENGTH:
+        this.position += this.length();
+        return;
+      case WIRE_FIXED32:
+        this.need(4);
+        this.position += 4;
+        return;
+      default:
+        throw new OtlpDecodeError(`unsupported wire type ${wireType}`);
+    }
+  }
+
+  expect(wireType: number, expected: number, field: string): void {
+    if (wireType !== expected) {
+      throw new OtlpDecodeError(`wire type ${wireType}, expected ${expected}`).within(field);
+    }
+  }
+
+  private need(bytes: number): void {
+    if (this.end - this.position < bytes)
+      throw new OtlpDecodeError(`truncated: ${bytes} bytes needed`);
+  }
+}

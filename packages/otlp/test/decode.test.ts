@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { context, trace, type Attributes } from '@opentelemetry/api';
+import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import {
+  decodeLogsRequest,
+  decodeTraceRequest,
+  fromReadableLogRecords,
+  fromReadableSpans,
+  OtlpDecodeError,
+  type ResourceSpans,
+} from '../src';
+
+function recordSpans() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': 'checkout',
+      'process.pid': 4242,
+      'host.name': 'h1',
+    }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
+  const tracer = provider.getTracer('@elkhound/instrumentation-genai', '0.1.0');
+  const attributes: Attributes = {
+    'gen_ai.request.model': 'gpt-4o-mini',
+    'gen_ai.usage.input_tokens': 1240,
+    'gen_ai.request.temperature': 0.25,
+    'gen_ai.request.stream': true,
+    'gen_ai.response.finish_reasons': ['stop', 'length'],
+    'big.negative': -1234567890123,
+    'text.unicode': 'résumé ✓ 🐕',
+  };
+  const root = tracer.startSpan('POST /checkout', { kind: 1, startTime: [1763805600, 123456789] });
+  const child = tracer.startSpan(
+    'chat gpt-4o-mini',
+    {
+      kind: 2,
+      attributes,
+      startTime: [1763805600, 999999999],
+      links: [{ context: root.spanContext(), attributes: { why: 'x' } }],
+    },
+    trace.setSpan(context.active(), root),
+  );
+  child.addEvent(
+    'exception',
+    { 'exception.type': 'Error', 'exception.escaped': false },
+    [1763805601, 5],
+  );
+  child.setStatus({ code: 2, message: 'boom' });
+  child.end([1763805601, 500000000]);
+  root.end([1763805602, 0]);
+  return exporter.getFinishedSpans();
+}
+
+describe('OTLP/protobuf decoding', () => {
+  it('decodes what the OpenTelemetry JS serializer writes into exactly the SDK adapter output', () => {
+    const spans = recordSpans();
+    const bytes = ProtobufTraceSerializer.serializeRequest(spans);
+    assert.ok(bytes && bytes.length > 100);
+    const decoded = decodeTraceRequest(bytes);
+    const expected = fromReadableSpans(spans);
+    // The wire has no droppedX counts of zero and no empty trace state; compare what it carries.
+    const normalise = (requests: ResourceSpans[]) =>
+      requests.flatMap((request) =>
+        request.scopeSpans.flatMap((scope) =>
+          scope.spans.map((span) => ({
+            scope: scope.scope.name,
+            version: scope.scope.version,
+            resource: request.resource.attributes,
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId,
+            name: span.name,
+            kind: span.kind,
+            startTime: span.startTime,
+            endTime: span.endTime,
+            attributes: span.attributes,
+            events: span.events.map((event) => ({
+              time: event.time,
+              name: event.name,
+              attributes: event.attributes,
+            })),
+            links: span.links.map((link) => ({
+              traceId: link.traceId,
+              spanId: link.spanId,
+              attributes: link.attributes,
+            })),
+            status: span.status,
+          })),
+        ),
+      );
+    assert.deepEqual(normalise(decoded), normalise(expected));
+    const chat = decoded[0]?.scopeSpans[0]?.spans.find((span) => span.name === 'chat gpt-4o-mini');
+    assert.deepEqual(chat?.startTime, [1763805600, 999999999]);
+    assert.equal(chat?.attributes['big.negative'], -1234567890123);
+    assert.equal(chat?.parentIsRemote, false);
+  });
+
+  it('decodes log records with bodies of every shape', async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({
+      processors: [new SimpleLogRecordProcessor({ exporter })],
+    });
+    const logger = provider.getLogger('checkout.audit');
+    logger.emit({
+      body: 'plain',
+      severityNumber: 9,
+      severityText: 'INFO',
+      timestamp: [1763805600, 1],
+    });
+    logger.emit({
+      body: { order: { id: 7, items: ['a', 'b'] }, ok: false, ratio: 0.5 },
+      severityNumber: 17,
+      eventName: 'payment.failed',
+    });
+    await provider.forceFlush();
+    const records = exporter.getFinishedLogRecords();
+    const decoded = decodeLogsRequest(
+      ProtobufLogsSerializer.serializeRequest(records) as Uint8Array,
+    );
+    const expected = fromReadableLogRecords(records);
+    const pick = (logs: typeof decoded) =>
+      logs.flatMap((group) =>
+        group.scopeLogs.flatMap((scope) =>
+          scope.logRecords.map((record) => ({
+            scope: scope.scope.name,
+            time: record.time,
+            observedTime: record.observedTime,
+            severityNumber: record.severityNumber,
+            severityText: record.severityText,
+            body: record.body,
+            eventName: record.eventName,
+          })),
+        ),
+      );
+    assert.deepEqual(pick(decoded), pick(expected));
+  });
+
+  it('names what is wrong and where for malformed input, and never throws anything else', () => {
+    const good = ProtobufTraceSerializer.serializeRequest(recordSpans()) as Uint8Array;
+    assert.throws(() => decodeTraceRequest(good.subarray(0, good.length - 7)), OtlpDecodeError);
+    // A span whose trace id is 3 bytes long: resource_spans → scope_spans → spans → trace_id.
+    const badTraceId = Buffer.from([0x0a, 0x09, 0x12, 0x07, 0x12, 0x05, 0x0a, 0x03, 1, 2, 3]);
+    assert.throws(() => decodeTraceRequest(badTraceId), {
+      name: 'OtlpDecodeError',
+      message: 'resource_spans[0].scope_spans[0].spans[0].trace_id: expected 16 bytes, got 3',
+    });
+    assert.throws(
+      () => decodeTraceRequest(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f])),
+      /exceeds the 0 bytes that remain/,
+    );
+    let random = 42;
+    const next = () => (random = (random * 1103515245 + 12345) % 2147483648);
+    for (let round = 0; round < 2000; round++) {
+      const mutated = Buffer.from(good);
+      for (let flips = 0; flips < 1 + (round % 4); flips++)
+        mutated[next() % mutated.length] ^= 1 << (next() % 8);
+      const cut = round % 3 === 0 ? mutated.subarray(0, next() % mutated.length) : mutated;
+      try {
+        decodeTraceRequest(cut);
+      } catch (error) {
+        assert.ok(error instanceof OtlpDecodeError, `round ${round}: ${String(error)}`);
+      }
+    }
+  });
+
+  it('refuses values nested deeper than the limit, and accepts nesting within it', () => {
+    const field = (tag: number, payload: Buffer) => {
+      const length: number[] = [];
+      let rest = payload.length;
+      do {
+        length.push((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+        rest >>>= 7;
+      } while (rest > 0);
+      return Buffer.concat([Buffer.from([tag, ...length]), payload]);
+    };
+    const request = (depth: number) => {
+      let value = field(0x0a, Buffer.from('leaf')); // AnyValue.string_value
+      for (let level = 0; level < depth; level++) value = field(0x2a, field(0x0a, value)); // array_value.values
+      const keyValue = Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, value)]);
+      return field(0x0a, field(0x0a, field(0x0a, keyValue))); // resource_spans.resource.attributes
+    };
+    assert.equal(decodeTraceRequest(request(10)).length, 1);
+    assert.throws(() => decodeTraceRequest(request(40)), {
+      name: 'OtlpDecodeError',
+      message: 'resource_spans[0].resource.attributes["k"]: value nested deeper than 32 levels',
+    });
+  });
+});
