@@ -164,8 +164,10 @@ describe('OTLP/protobuf decoding', () => {
     const next = () => (random = (random * 1103515245 + 12345) % 2147483648);
     for (let round = 0; round < 2000; round++) {
       const mutated = Buffer.from(good);
-      for (let flips = 0; flips < 1 + (round % 4); flips++)
-        mutated[next() % mutated.length] ^= 1 << (next() % 8);
+      for (let flips = 0; flips < 1 + (round % 4); flips++) {
+        const at = next() % mutated.length;
+        mutated[at] = (mutated[at] as number) ^ (1 << (next() % 8));
+      }
       const cut = round % 3 === 0 ? mutated.subarray(0, next() % mutated.length) : mutated;
       try {
         decodeTraceRequest(cut);
