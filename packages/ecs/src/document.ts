@@ -15,15 +15,13 @@ export function startDocument(timestamp: string, type: SignalType, namespace: st
 }
 
 /**
- * Adds the resource's fields. They are shared between documents of one resource and only
- * serialised; the label objects are copied because attributes add to them.
+ * Adds the resource's labels, copied because the record's attributes add to them; the rest of
+ * the resource joins the document as its pre-serialised fragment in `finishDocument`.
  */
 export function addResource(document: Fields, resource: MappedResource): void {
   const fields = resource.fields;
-  for (const key in fields) {
-    const value = fields[key];
-    document[key] = key === 'labels' || key === 'numeric_labels' ? { ...(value as Fields) } : value;
-  }
+  if (fields.labels) document.labels = { ...(fields.labels as Fields) };
+  if (fields.numeric_labels) document.numeric_labels = { ...(fields.numeric_labels as Fields) };
 }
 
 export function finishDocument(
@@ -31,6 +29,10 @@ export function finishDocument(
   type: SignalType,
   namespace: string,
   document: Fields,
+  resource: MappedResource,
 ): EcsDocument {
-  return { id, dataStream: `${type}-${DATASET}-${namespace}`, source: JSON.stringify(document) };
+  const own = JSON.stringify(document);
+  // `own` always holds at least @timestamp, so it never is `{}`.
+  const source = resource.fragment ? `${own.slice(0, -1)},${resource.fragment}}` : own;
+  return { id, dataStream: `${type}-${DATASET}-${namespace}`, source };
 }

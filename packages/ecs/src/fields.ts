@@ -7,21 +7,34 @@ export type Fields = Record<string, unknown>;
 /** Label values longer than this are cut (keyword fields ignore longer values anyway). */
 export const MAX_LABEL_LENGTH = 1024;
 
+// Attribute names repeat across spans: split each dotted path once.
+const SEGMENTS = new Map<string, readonly string[]>();
+const MAX_CACHED_PATHS = 10_000;
+
+function segmentsOf(path: string): readonly string[] {
+  let segments = SEGMENTS.get(path);
+  if (segments === undefined) {
+    segments = path.split('.');
+    if (SEGMENTS.size < MAX_CACHED_PATHS) SEGMENTS.set(path, segments);
+  }
+  return segments;
+}
+
 /** Sets `a.b.c` in nested objects, creating the intermediate objects. */
 export function setPath(document: Fields, path: string, value: unknown): void {
+  const segments = segmentsOf(path);
   let node = document;
-  let start = 0;
-  for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', start)) {
-    const key = path.slice(start, dot);
+  const last = segments.length - 1;
+  for (let index = 0; index < last; index++) {
+    const key = segments[index] as string;
     let child = node[key];
     if (typeof child !== 'object' || child === null || Array.isArray(child)) {
       child = {};
       node[key] = child;
     }
     node = child as Fields;
-    start = dot + 1;
   }
-  node[path.slice(start)] = value;
+  node[segments[last] as string] = value;
 }
 
 /** Attributes whose OTel name maps to an ECS field of another name. */

@@ -58,7 +58,13 @@ export function encodeLogs(
           setPath(document, 'body.structured', toFlattened(body));
         mapAttributes(document, record.attributes);
         documents.push(
-          finishDocument(logRecordDocumentId(record, scopeName), 'logs', namespace, document),
+          finishDocument(
+            logRecordDocumentId(record, scopeName),
+            'logs',
+            namespace,
+            document,
+            resource,
+          ),
         );
       }
     }

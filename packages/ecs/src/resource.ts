@@ -50,6 +50,11 @@ const CONSUMED = new Set(['data_stream.namespace', 'data_stream.dataset', 'telem
 export interface MappedResource {
   /** ECS fields every document of this resource carries. */
   fields: Fields;
+  /**
+   * The same fields, but labels, serialised once as JSON members (no braces) and appended to
+   * every document of the resource: most of a document is its resource.
+   */
+  fragment: string;
   /** The `data_stream.namespace` resource attribute, when set and valid. */
   namespace?: string;
 }
@@ -82,7 +87,12 @@ export function mapResource(resource: Resource | undefined): MappedResource {
   }
   const service = (fields.service as Fields | undefined) ?? {};
   if (service.name === undefined) setPath(fields, 'service.name', 'unknown_service');
-  const mapped: MappedResource = { fields };
+  let fragment = '';
+  for (const key in fields) {
+    if (key === 'labels' || key === 'numeric_labels') continue;
+    fragment += `${fragment ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(fields[key])}`;
+  }
+  const mapped: MappedResource = { fields, fragment };
   const namespace = attributes['data_stream.namespace'];
   if (typeof namespace === 'string' && isValidNamespace(namespace)) mapped.namespace = namespace;
   return mapped;

@@ -96,7 +96,13 @@ function encodeSpan(
   if (span.status.code === 2 && span.status.message)
     setPath(document, 'error.message', span.status.message);
   mapAttributes(document, span.attributes);
-  return finishDocument(spanDocumentId(span.traceId, span.spanId), 'traces', namespace, document);
+  return finishDocument(
+    spanDocumentId(span.traceId, span.spanId),
+    'traces',
+    namespace,
+    document,
+    resource,
+  );
 }
 
 function transactionType(span: Span): string {
@@ -139,5 +145,6 @@ function encodeSpanEvent(
     'logs',
     namespace,
     document,
+    resource,
   );
 }

@@ -1,12 +1,18 @@
 import type { HrTime } from '@elkhound/otlp';
 
 /** RFC 3339 with nanoseconds (the templates map `@timestamp` as `date_nanos`). */
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 export function isoNanos(time: HrTime): string {
   const seconds = time[0];
+  // Spans of one request share their second: format the date part once per second.
+  if (seconds !== cachedSecond) {
+    cachedPrefix = new Date(seconds * 1000).toISOString().slice(0, 19);
+    cachedSecond = seconds;
+  }
   const nanos = time[1];
-  // toISOString gives milliseconds; replace the fraction with the full nanoseconds.
-  const base = new Date(seconds * 1000).toISOString();
-  return `${base.slice(0, 19)}.${String(nanos).padStart(9, '0')}Z`;
+  return `${cachedPrefix}.${nanos >= 100_000_000 ? nanos : String(nanos).padStart(9, '0')}Z`;
 }
 
 /** Nanoseconds between two HrTimes, exact while the difference stays below 2^53 ns (104 days). */

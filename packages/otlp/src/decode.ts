@@ -135,7 +135,7 @@ function decodeResource(reader: ProtobufReader): Resource {
       const wire = tag & 7;
       if (tag >>> 3 === 1) {
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValue(reader.sub(), out.attributes, 0);
+        decodeKeyValueField(reader, out.attributes, 0);
       } else if (tag >>> 3 === 2 && wire === WIRE_VARINT)
         out.droppedAttributesCount = reader.varint32();
       else reader.skip(wire);
@@ -163,7 +163,7 @@ function decodeScope(reader: ProtobufReader): InstrumentationScope {
           break;
         case 3:
           reader.expect(wire, WIRE_LENGTH, 'attributes');
-          decodeKeyValue(reader.sub(), (out.attributes ??= {}), 0);
+          decodeKeyValueField(reader, (out.attributes ??= {}), 0);
           break;
         default:
           reader.skip(wire);
@@ -290,7 +290,7 @@ function decodeSpan(reader: ProtobufReader): Span {
         break;
       case 9:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValue(reader.sub(), span.attributes, 0);
+        decodeKeyValueField(reader, span.attributes, 0);
         break;
       case 10:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -357,7 +357,7 @@ function decodeEvent(reader: ProtobufReader): SpanEvent {
         break;
       case 3:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValue(reader.sub(), event.attributes, 0);
+        decodeKeyValueField(reader, event.attributes, 0);
         break;
       case 4:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -390,7 +390,7 @@ function decodeLink(reader: ProtobufReader): SpanLink {
         break;
       case 4:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValue(reader.sub(), link.attributes, 0);
+        decodeKeyValueField(reader, link.attributes, 0);
         break;
       case 5:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -446,14 +446,16 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
       case 5:
         reader.expect(wire, WIRE_LENGTH, 'body');
         try {
-          record.body = decodeAnyValue(reader.sub(), 0);
+          const bodyOuter = reader.enter();
+          record.body = decodeAnyValue(reader, 0);
+          reader.leave(bodyOuter);
         } catch (error) {
           throw within(error, 'body');
         }
         break;
       case 6:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValue(reader.sub(), record.attributes, 0);
+        decodeKeyValueField(reader, record.attributes, 0);
         break;
       case 7:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -486,7 +488,9 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
   return record;
 }
 
-function decodeKeyValue(reader: ProtobufReader, into: Attributes, depth: number): void {
+/** Reads one length-delimited KeyValue field in place and stores it into `into`. */
+function decodeKeyValueField(reader: ProtobufReader, into: Attributes, depth: number): void {
+  const outer = reader.enter();
   let key = '';
   let value: AnyValue = undefined;
   while (!reader.done) {
@@ -497,16 +501,20 @@ function decodeKeyValue(reader: ProtobufReader, into: Attributes, depth: number)
       key = reader.string();
     } else if (tag >>> 3 === 2) {
       reader.expect(wire, WIRE_LENGTH, 'value');
+      const valueOuter = reader.enter();
       try {
-        value = decodeAnyValue(reader.sub(), depth);
+        value = decodeAnyValue(reader, depth);
       } catch (error) {
         throw within(error, `attributes[${JSON.stringify(key)}]`);
       }
+      reader.leave(valueOuter);
     } else reader.skip(wire);
   }
+  reader.leave(outer);
   into[key] = value;
 }
 
+/** Decodes the AnyValue the reader is narrowed to (it reads up to `reader.end`). */
 function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue {
   if (depth > MAX_VALUE_DEPTH)
     throw new OtlpDecodeError(`value nested deeper than ${MAX_VALUE_DEPTH} levels`);
@@ -534,28 +542,32 @@ function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue {
       case 5: {
         reader.expect(wire, WIRE_LENGTH, 'array_value');
         const array: AnyValue[] = [];
-        const inner = reader.sub();
-        while (!inner.done) {
-          const innerTag = inner.tag();
+        const arrayOuter = reader.enter();
+        while (!reader.done) {
+          const innerTag = reader.tag();
           if (innerTag >>> 3 === 1) {
-            inner.expect(innerTag & 7, WIRE_LENGTH, 'values');
-            array.push(decodeAnyValue(inner.sub(), depth + 1));
-          } else inner.skip(innerTag & 7);
+            reader.expect(innerTag & 7, WIRE_LENGTH, 'values');
+            const itemOuter = reader.enter();
+            array.push(decodeAnyValue(reader, depth + 1));
+            reader.leave(itemOuter);
+          } else reader.skip(innerTag & 7);
         }
+        reader.leave(arrayOuter);
         value = array;
         break;
       }
       case 6: {
         reader.expect(wire, WIRE_LENGTH, 'kvlist_value');
         const map: Attributes = {};
-        const inner = reader.sub();
-        while (!inner.done) {
-          const innerTag = inner.tag();
+        const mapOuter = reader.enter();
+        while (!reader.done) {
+          const innerTag = reader.tag();
           if (innerTag >>> 3 === 1) {
-            inner.expect(innerTag & 7, WIRE_LENGTH, 'values');
-            decodeKeyValue(inner.sub(), map, depth + 1);
-          } else inner.skip(innerTag & 7);
+            reader.expect(innerTag & 7, WIRE_LENGTH, 'values');
+            decodeKeyValueField(reader, map, depth + 1);
+          } else reader.skip(innerTag & 7);
         }
+        reader.leave(mapOuter);
         value = map;
         break;
       }
