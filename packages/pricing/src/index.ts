@@ -1,1 +1,3 @@
-export {};
+export { PriceBook, defaultPriceBook } from './price-book';
+export { PricingConfigError, type Cost, type PriceQuery, type Usage } from './types';
+export { PRICE_DATA_PROVIDERS } from './providers';

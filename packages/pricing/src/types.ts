@@ -1,0 +1,46 @@
+/**
+ * Token counts as the OpenTelemetry GenAI conventions total them: `inputTokens` INCLUDES cache
+ * reads and cache writes; `outputTokens` INCLUDES reasoning tokens.
+ */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Part of inputTokens. */
+  cacheReadTokens?: number;
+  /** Part of inputTokens: every cache write (the 5-minute ones when a 1-hour split is given). */
+  cacheWriteTokens?: number;
+  /** Part of cacheWriteTokens when the provider reports a 1-hour split (Anthropic). */
+  cacheWrite1hTokens?: number;
+  /** Part of outputTokens. */
+  reasoningTokens?: number;
+}
+
+export interface PriceQuery {
+  /** `gen_ai.provider.name`: openai, anthropic, aws.bedrock, gcp.gemini, gcp.vertex_ai, … */
+  provider: string;
+  requestModel?: string;
+  /** Matched first, then requestModel. */
+  responseModel?: string;
+  usage: Usage;
+  /** Price at the call's time; default now. */
+  timestamp?: Date;
+}
+
+export type Cost =
+  | {
+      priced: true;
+      total: number;
+      input: number;
+      output: number;
+      currency: 'USD';
+      source: 'local' | 'override';
+      pricingVersion: string;
+      /** The model id that matched. */
+      model: string;
+      provider: string;
+    }
+  | { priced: false; pricingVersion: string; reason: string };
+
+export class PricingConfigError extends Error {
+  override name = 'PricingConfigError';
+}
