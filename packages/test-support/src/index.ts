@@ -4,3 +4,4 @@ export {
   elasticsearchClientOptions,
   type TestElasticsearch,
 } from './elasticsearch';
+export { FakeOpenAI, fixture, type RecordedRequest } from './fake-provider';

@@ -1,0 +1,56 @@
+/** `elkhound.error.category` values. */
+export type ErrorCategory =
+  | 'authentication'
+  | 'rate_limit'
+  | 'timeout'
+  | 'invalid_request'
+  | 'context_length'
+  | 'content_filter'
+  | 'server_error'
+  | 'network_error'
+  | 'parsing_error'
+  | 'cancelled';
+
+interface SdkError {
+  name?: string;
+  status?: number;
+  code?: string | null;
+  type?: string | null;
+  error?: { code?: string; type?: string } | null;
+  message?: string;
+  constructor?: { name?: string };
+}
+
+/** Categorises an SDK error by its status, code and class, as the SDKs name them. */
+export function categorize(error: unknown): { category: ErrorCategory; type: string } {
+  const sdkError = (error ?? {}) as SdkError;
+  const className =
+    sdkError.constructor?.name && sdkError.constructor.name !== 'Object'
+      ? sdkError.constructor.name
+      : sdkError.name;
+  const type =
+    className || (typeof sdkError.status === 'number' ? String(sdkError.status) : '_OTHER');
+  const code = sdkError.code ?? sdkError.error?.code ?? '';
+  const status = sdkError.status;
+  const text = `${className ?? ''} ${code} ${sdkError.type ?? ''} ${sdkError.message ?? ''}`;
+  if (/Abort|UserAbort/i.test(className ?? '') || sdkError.name === 'AbortError')
+    return { category: 'cancelled', type };
+  if (/Timeout/i.test(className ?? '') || /ETIMEDOUT|timed out/i.test(text))
+    return { category: 'timeout', type };
+  if (status === 401 || status === 403) return { category: 'authentication', type };
+  if (status === 429) return { category: 'rate_limit', type };
+  if (
+    /context_length_exceeded|maximum context length|too many tokens|prompt is too long/i.test(text)
+  ) {
+    return { category: 'context_length', type };
+  }
+  if (/content_filter|content_policy|safety/i.test(text))
+    return { category: 'content_filter', type };
+  if (typeof status === 'number' && status >= 500) return { category: 'server_error', type };
+  if (typeof status === 'number' && status >= 400) return { category: 'invalid_request', type };
+  if (/Connection|ECONNREFUSED|ECONNRESET|ENOTFOUND|fetch failed|socket/i.test(text))
+    return { category: 'network_error', type };
+  if (error instanceof SyntaxError || /parse|JSON/i.test(text))
+    return { category: 'parsing_error', type };
+  return { category: 'network_error', type };
+}

@@ -1,0 +1,64 @@
+import { diag } from '@opentelemetry/api';
+
+export interface StreamObserver<Chunk> {
+  chunk(chunk: Chunk): void;
+  done(): void;
+  error(error: unknown): void;
+}
+
+/**
+ * Wraps an SDK stream's async iterator without replacing the stream: every way the app leaves
+ * the loop — completion, `break` (return), an error mid-stream, an abort — reaches the observer
+ * exactly once. Observer failures are logged, never thrown into the app's loop.
+ */
+export function observeIterator<Chunk>(
+  iterator: AsyncIterator<Chunk>,
+  observer: StreamObserver<Chunk>,
+): AsyncIterator<Chunk> & AsyncIterable<Chunk> {
+  let finished = false;
+  const finish = (error?: unknown) => {
+    if (finished) return;
+    finished = true;
+    try {
+      if (error === undefined) observer.done();
+      else observer.error(error);
+    } catch (failure) {
+      diag.error('elkhound: stream observer failed', failure);
+    }
+  };
+  const wrapped: AsyncIterator<Chunk> & AsyncIterable<Chunk> = {
+    async next(...args: [] | [undefined]) {
+      let result: IteratorResult<Chunk>;
+      try {
+        result = await iterator.next(...args);
+      } catch (error) {
+        finish(error);
+        throw error;
+      }
+      if (result.done) finish();
+      else {
+        try {
+          observer.chunk(result.value);
+        } catch (failure) {
+          diag.error('elkhound: stream chunk observer failed', failure);
+        }
+      }
+      return result;
+    },
+    async return(value?: unknown) {
+      finish();
+      return iterator.return
+        ? iterator.return(value)
+        : { done: true as const, value: value as Chunk };
+    },
+    async throw(error?: unknown) {
+      finish(error);
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return wrapped;
+}
