@@ -1,0 +1,4 @@
+// `node --require @elkhound/auto-register app.js`
+import { start } from './start';
+
+start();

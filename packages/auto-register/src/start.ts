@@ -1,0 +1,55 @@
+import { diag } from '@opentelemetry/api';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { GenAIInstrumentation } from '@elkhound/instrumentation-genai';
+
+const STARTED = Symbol.for('@elkhound/auto-register');
+type Registry = typeof globalThis & { [STARTED]?: NodeSDK };
+
+/**
+ * Starts the OpenTelemetry NodeSDK with the GenAI instrumentation. Exporters, resource and
+ * sampling come from the standard `OTEL_*` variables, which the NodeSDK reads itself
+ * (OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER default to `otlp`;
+ * OTEL_EXPORTER_OTLP_PROTOCOL picks http/protobuf, http/json or grpc). `OTEL_SDK_DISABLED=true`
+ * starts nothing. Idempotent: `--require` and `--import` together start one SDK.
+ */
+export function start(): NodeSDK | undefined {
+  const registry = globalThis as Registry;
+  if (registry[STARTED]) return registry[STARTED];
+  if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  try {
+    const sdk = new NodeSDK({ instrumentations: [new GenAIInstrumentation()] });
+    sdk.start();
+    registry[STARTED] = sdk;
+    flushOnExit(sdk);
+    return sdk;
+  } catch (error) {
+    // Telemetry must never keep the app from starting.
+    diag.error('elkhound: could not start the OpenTelemetry SDK', error);
+    return undefined;
+  }
+}
+
+/**
+ * Flushes once: when the event loop empties (`beforeExit`, where async work still runs), or on
+ * SIGTERM / SIGINT. A signal the app does not handle itself is raised again after the flush, so
+ * the process ends as it would have without Elkhound.
+ */
+function flushOnExit(sdk: NodeSDK): void {
+  let shutdown: Promise<void> | undefined;
+  const flush = () => {
+    shutdown ??= sdk
+      .shutdown()
+      .catch((error: unknown) => diag.error('elkhound: flush on exit failed', error));
+    return shutdown;
+  };
+  process.once('beforeExit', () => void flush());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const onSignal = () => {
+      const othersListen = process.listenerCount(signal) > 0;
+      void flush().finally(() => {
+        if (!othersListen) process.kill(process.pid, signal);
+      });
+    };
+    process.once(signal, onSignal);
+  }
+}

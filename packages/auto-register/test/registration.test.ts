@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { FakeOpenAI } from '@elkhound/test-support';
+
+interface OtlpJsonSpan {
+  name: string;
+  kind: number;
+  attributes: Array<{ key: string; value: Record<string, unknown> }>;
+}
+interface OtlpJsonTraces {
+  resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpJsonSpan[] }> }>;
+}
+
+/** A local OTLP/HTTP receiver (JSON), collecting what the SDK's exporters send. */
+class Receiver {
+  readonly bodies: Record<string, unknown[]> = {};
+  private server?: http.Server;
+  url = '';
+  async start(): Promise<void> {
+    this.server = http.createServer((incoming, answer) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        const path = incoming.url ?? '';
+        (this.bodies[path] ??= []).push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        answer.writeHead(200, { 'content-type': 'application/json' });
+        answer.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+  spans(): OtlpJsonSpan[] {
+    return ((this.bodies['/v1/traces'] ?? []) as OtlpJsonTraces[]).flatMap((body) =>
+      body.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)),
+    );
+  }
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+function attribute(span: OtlpJsonSpan, key: string): unknown {
+  const value = span.attributes.find((entry) => entry.key === key)?.value;
+  return value ? Object.values(value)[0] : undefined;
+}
+
+function run(
+  flag: '--require' | '--import',
+  app: string,
+  env: Record<string, string>,
+  onOutput?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [flag, '@elkhound/auto-register', join(__dirname, 'fixtures', app)],
+      {
+        cwd: join(__dirname, '..'),
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      onOutput?.(output, child);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output });
+    });
+  });
+}
+
+describe('@elkhound/auto-register in real processes', function () {
+  this.timeout(60_000);
+  const provider = new FakeOpenAI();
+  let receiver: Receiver;
+  let env: Record<string, string>;
+
+  before(() => provider.start());
+  after(() => provider.stop());
+  beforeEach(async () => {
+    receiver = new Receiver();
+    await receiver.start();
+    env = {
+      FAKE_OPENAI_URL: provider.baseURL,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'registration-test',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+    };
+  });
+  afterEach(() => receiver.stop());
+
+  it('node --require: a CommonJS app exports its GenAI span, flushed once on a normal exit', async () => {
+    const result = await run('--require', 'app.cjs', env);
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /Your order has two items/);
+    const spans = receiver.spans().filter((span) => span.name === 'chat gpt-4o-mini');
+    assert.equal(spans.length, 1, 'exactly one span, flushed once');
+    const span = spans[0] as OtlpJsonSpan;
+    assert.equal(span.kind, 3); // CLIENT in OTLP numbering
+    assert.equal(attribute(span, 'gen_ai.usage.input_tokens'), 1240);
+    assert.match(String(attribute(span, 'elkhound.prompt.hash')), /^sha256:/);
+    assert.ok(Number(attribute(span, 'elkhound.cost.total')) > 0);
+  });
+
+  it('node --import: an ES module app (import OpenAI from "openai") is patched too, streaming included', async () => {
+    const result = await run('--import', 'app.mjs', env);
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /Your order has two items and comes to EUR 42\./);
+    const spans = receiver.spans().filter((span) => span.name === 'chat gpt-4o-mini');
+    assert.equal(spans.length, 1, result.output);
+    assert.equal(attribute(spans[0] as OtlpJsonSpan, 'gen_ai.request.stream'), true);
+    assert.equal(attribute(spans[0] as OtlpJsonSpan, 'gen_ai.usage.output_tokens'), 96);
+  });
+
+  it('flushes on SIGTERM, then ends the process by that signal as it would have ended', async () => {
+    let signalled = false;
+    const result = await run(
+      '--require',
+      'app.cjs',
+      { ...env, WAIT_FOR_SIGNAL: '1' },
+      (output, child) => {
+        if (!signalled && output.includes('ready')) {
+          signalled = true;
+          child.kill('SIGTERM');
+        }
+      },
+    );
+    assert.equal(result.signal, 'SIGTERM', result.output);
+    assert.equal(receiver.spans().filter((span) => span.name === 'chat gpt-4o-mini').length, 1);
+  });
+
+  it('starts nothing with OTEL_SDK_DISABLED=true', async () => {
+    const result = await run('--require', 'app.cjs', { ...env, OTEL_SDK_DISABLED: 'true' });
+    assert.equal(result.code, 0, result.output);
+    assert.equal(receiver.spans().length, 0);
+  });
+});
