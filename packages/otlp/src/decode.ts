@@ -127,7 +127,7 @@ function decodeResourceLogs(reader: ProtobufReader): ResourceLogs {
   return out;
 }
 
-function decodeResource(reader: ProtobufReader): Resource {
+export function decodeResource(reader: ProtobufReader): Resource {
   const out: Resource = { attributes: {} };
   try {
     while (!reader.done) {
@@ -146,7 +146,7 @@ function decodeResource(reader: ProtobufReader): Resource {
   return out;
 }
 
-function decodeScope(reader: ProtobufReader): InstrumentationScope {
+export function decodeScope(reader: ProtobufReader): InstrumentationScope {
   const out: InstrumentationScope = { name: '' };
   try {
     while (!reader.done) {
@@ -489,7 +489,7 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
 }
 
 /** Reads one length-delimited KeyValue field in place and stores it into `into`. */
-function decodeKeyValueField(reader: ProtobufReader, into: Attributes, depth: number): void {
+export function decodeKeyValueField(reader: ProtobufReader, into: Attributes, depth: number): void {
   const outer = reader.enter();
   let key = '';
   let value: AnyValue = undefined;

@@ -6,4 +6,10 @@ export {
   fromReadableLogRecord,
 } from './from-sdk';
 export { decodeTraceRequest, decodeLogsRequest, MAX_VALUE_DEPTH } from './decode';
+export { decodeMetricsRequest } from './decode-metrics';
+export {
+  parseTraceRequestJson,
+  parseLogsRequestJson,
+  parseMetricsRequestJson,
+} from './decode-json';
 export { OtlpDecodeError } from './errors';

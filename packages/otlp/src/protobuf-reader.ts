@@ -111,6 +111,31 @@ export class ProtobufReader {
     return [high * 4 + aMillions + restSeconds, rest - restSeconds * 1e9];
   }
 
+  /** fixed64 (uint64) as a number, exact up to 2^53. */
+  fixed64(): number {
+    this.need(8);
+    const low = this.bytes.readUInt32LE(this.position);
+    const high = this.bytes.readUInt32LE(this.position + 4);
+    this.position += 8;
+    return high * 4294967296 + low;
+  }
+
+  /** sfixed64 (int64) as a number, exact between -2^53 and 2^53. */
+  sfixed64(): number {
+    this.need(8);
+    const low = this.bytes.readUInt32LE(this.position);
+    const high = this.bytes.readInt32LE(this.position + 4);
+    this.position += 8;
+    return high * 4294967296 + low;
+  }
+
+  /** sint32 / sint64 (zigzag) as a number. */
+  zigzag(): number {
+    const value = this.varint64();
+    // Zigzag: even → value / 2, odd → -(value + 1) / 2; done in floating point to pass 2^32.
+    return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+  }
+
   /** Length of a length-delimited field, checked against what remains. */
   length(): number {
     const length = this.varint32();
