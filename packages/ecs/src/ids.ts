@@ -43,7 +43,7 @@ function timeKey(time: HrTime | undefined): string {
   return time ? `${time[0]}.${time[1]}` : '';
 }
 
-function stableJson(value: unknown): string {
+export function stableJson(value: unknown): string {
   if (value instanceof Uint8Array) return `b:${Buffer.from(value).toString('base64')}`;
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResourceLogs, ResourceSpans } from '@elkhound/otlp';
-import { encodeLogs, encodeSpans, type EcsDocument } from '../src';
+import type { ResourceLogs, ResourceMetrics, ResourceSpans } from '@elkhound/otlp';
+import { encodeLogs, encodeMetrics, encodeSpans, type EcsDocument } from '../src';
 
 // Golden cases: packages/ecs/testdata/<case>/input.json holds the input in the shared OTLP model
-// (`{ signal: 'traces', resourceSpans }` or `{ signal: 'logs', resourceLogs }`, times as
+// (`{ signal: 'traces', resourceSpans }`, `{ signal: 'logs', resourceLogs }` or
+// `{ signal: 'metrics', resourceMetrics }`, times as
 // [seconds, nanoseconds]); expected.json holds the ECS documents the mapping must produce.
 // Regenerate the expected files with `npm run golden -w @elkhound/ecs` and review the diff.
 
@@ -20,7 +21,8 @@ export interface GoldenCase {
   name: string;
   input:
     | { signal: 'traces'; resourceSpans: ResourceSpans[] }
-    | { signal: 'logs'; resourceLogs: ResourceLogs[] };
+    | { signal: 'logs'; resourceLogs: ResourceLogs[] }
+    | { signal: 'metrics'; resourceMetrics: ResourceMetrics[] };
   expectedPath: string;
 }
 
@@ -37,9 +39,14 @@ export function loadGoldenCases(): GoldenCase[] {
 }
 
 export function encodeCase(input: GoldenCase['input']): EcsDocument[] {
-  return input.signal === 'traces'
-    ? encodeSpans(input.resourceSpans)
-    : encodeLogs(input.resourceLogs);
+  switch (input.signal) {
+    case 'traces':
+      return encodeSpans(input.resourceSpans);
+    case 'logs':
+      return encodeLogs(input.resourceLogs);
+    case 'metrics':
+      return encodeMetrics(input.resourceMetrics);
+  }
 }
 
 export function toGolden(documents: EcsDocument[]): GoldenDocument[] {

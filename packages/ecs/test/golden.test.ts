@@ -9,6 +9,7 @@ describe('golden ECS documents (testdata/*; regenerate with `npm run golden -w @
     assert.deepEqual(cases.map((goldenCase) => goldenCase.name).sort(), [
       'db-client-span',
       'genai-chat-span',
+      'genai-metrics',
       'http-server-span',
       'log-in-span',
       'log-map-body',
