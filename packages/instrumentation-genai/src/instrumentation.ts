@@ -6,127 +6,131 @@ import {
   isWrapped,
 } from '@opentelemetry/instrumentation';
 import { defaultPriceBook, type PriceBook } from '@elkhound/pricing';
-import { PromptHasher } from './prompt-hash';
-import { wrapCreate, type OpenAIPatchOptions } from './providers/openai';
+import { resolveAndReport, type ResolvedConfig } from './config';
+import { GenAIMetrics } from './metrics';
+import { PROVIDERS } from './providers';
+import type { AnyMethod, PatchContext, PatchedMethod, ProviderPatch } from './providers/provider';
 import type { RecorderDependencies } from './span-recorder';
 import type { GenAIInstrumentationConfig } from './types';
 
 const PACKAGE_NAME = '@elkhound/instrumentation-genai';
 const PACKAGE_VERSION = '0.1.0';
 
-/** openai v4 through v7: closed, as every supported range is. */
-const OPENAI_VERSIONS = ['>=4.0.0 <8'];
-
-interface PrototypeHolder {
-  prototype: { create: (...args: never[]) => unknown };
-}
-type ModuleWith<Name extends string> = Record<Name, PrototypeHolder | undefined>;
+type Exports = Record<string, { prototype?: Record<string, unknown> } | undefined>;
 
 /**
- * Patches LLM SDKs into GenAI spans with tokens, cost and prompt hashes. One file per SDK under
- * providers/ describes the SDK; this class only knows which files of which module to patch.
+ * Patches LLM SDKs into GenAI spans, metrics and events with tokens, cost and prompt hashes.
+ * Each SDK is described by one file (or folder) under providers/; this class only turns those
+ * descriptions into module hooks, for CommonJS (`require`) and ESM (`--import` hooks) alike.
  */
 export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentationConfig> {
   // Class fields are initialised only after InstrumentationBase's constructor, which already
-  // calls init() and setConfig(): everything init() needs is read through closures at call time.
-  private hasher: PromptHasher | undefined;
-  private priceBook: PriceBook | undefined;
+  // calls init(), setConfig() and _updateMetricInstruments(): what they need is read lazily.
+  private settings: ResolvedConfig | undefined;
+  private defaultPricing: PriceBook | undefined;
+  private pricingFailed = false;
+  private instruments: GenAIMetrics | undefined;
 
   constructor(config: GenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
-    this.configure();
   }
 
   override setConfig(config: GenAIInstrumentationConfig = {}): void {
     super.setConfig(config);
-    this.configure();
+    this.settings = undefined;
   }
 
-  protected init() {
-    const dependencies: RecorderDependencies = {
-      tracer: () => this.tracer,
-      hasher: () => this.hasher,
-      pricing: () => this.pricing(),
-    };
-    const openai: OpenAIPatchOptions = {
-      dependencies,
-      providerHosts: () => this.providerHosts(),
+  protected override _updateMetricInstruments(): void {
+    this.instruments = undefined;
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    const patch: PatchContext = {
+      dependencies: this.dependencies(),
       enabled: () => this.isEnabled(),
     };
-    const file = (
-      path: string,
-      exportName: 'Completions' | 'Embeddings',
-      kind: 'chat' | 'embeddings',
-    ) =>
-      new InstrumentationNodeModuleFile(
-        path,
-        OPENAI_VERSIONS,
-        (moduleExports: ModuleWith<typeof exportName>) => {
-          const target = moduleExports[exportName]?.prototype;
-          if (target && !isWrapped(target.create)) {
-            this._wrap(
-              target,
-              'create',
-              (original) => wrapCreate(kind, original as never, openai) as never,
-            );
-          }
-          return moduleExports;
-        },
-        (moduleExports: ModuleWith<typeof exportName>) => {
-          const target = moduleExports?.[exportName]?.prototype;
-          if (target && isWrapped(target.create)) this._unwrap(target, 'create');
-        },
-      );
-    const files: InstrumentationNodeModuleFile[] = [];
-    for (const extension of ['js', 'mjs']) {
-      files.push(
-        file(`openai/resources/chat/completions/completions.${extension}`, 'Completions', 'chat'), // v5+
-        file(`openai/resources/chat/completions.${extension}`, 'Completions', 'chat'), // v4
-        file(`openai/resources/embeddings.${extension}`, 'Embeddings', 'embeddings'),
-      );
-    }
-    return [
-      new InstrumentationNodeModuleDefinition(
-        'openai',
-        OPENAI_VERSIONS,
-        undefined,
-        undefined,
-        files,
-      ),
-    ];
+    return PROVIDERS.map((provider) => this.moduleDefinition(provider, patch));
   }
 
-  private configure(): void {
-    const config = this.getConfig();
-    const hashSetting = process.env.ELKHOUND_PROMPT_HASH?.trim().toLowerCase();
-    const hashing =
-      config.promptHash ??
-      !(hashSetting === 'off' || hashSetting === 'false' || hashSetting === '0');
-    this.hasher = hashing
-      ? new PromptHasher(config.promptHashKey ?? process.env.ELKHOUND_PROMPT_HASH_KEY)
-      : undefined;
-    this.priceBook = config.pricing;
+  private moduleDefinition(
+    provider: ProviderPatch,
+    patch: PatchContext,
+  ): InstrumentationNodeModuleDefinition {
+    // One hook per file; a file may hold several patched classes.
+    const byFile = new Map<string, PatchedMethod[]>();
+    for (const method of provider.methods) {
+      for (const file of method.files) {
+        for (const extension of ['.js', '.mjs']) {
+          const path = file + extension;
+          const methods = byFile.get(path) ?? [];
+          methods.push(method);
+          byFile.set(path, methods);
+        }
+      }
+    }
+    const files = [...byFile].map(
+      ([path, methods]) =>
+        new InstrumentationNodeModuleFile(
+          path,
+          [...provider.versions],
+          (moduleExports: Exports) => {
+            for (const method of methods) this.patchMethod(moduleExports, method, patch);
+            return moduleExports;
+          },
+          (moduleExports: Exports | undefined) => {
+            for (const method of methods) {
+              const prototype = moduleExports?.[method.exportName]?.prototype;
+              if (prototype && isWrapped(prototype[method.method]))
+                this._unwrap(prototype, method.method);
+            }
+          },
+        ),
+    );
+    return new InstrumentationNodeModuleDefinition(
+      provider.module,
+      [...provider.versions],
+      undefined,
+      undefined,
+      files,
+    );
+  }
+
+  private patchMethod(moduleExports: Exports, method: PatchedMethod, patch: PatchContext): void {
+    try {
+      const prototype = moduleExports?.[method.exportName]?.prototype;
+      const original = prototype?.[method.method];
+      // A re-exporting file hands over the same class: it is wrapped once.
+      if (!prototype || typeof original !== 'function' || isWrapped(original)) return;
+      this._wrap(prototype, method.method, (unwrapped) =>
+        method.wrap(unwrapped as AnyMethod, patch),
+      );
+    } catch (error) {
+      diag.error(`elkhound: could not patch ${method.exportName}.${method.method}`, error);
+    }
+  }
+
+  private dependencies(): RecorderDependencies {
+    return {
+      tracer: () => this.tracer,
+      logger: () => this.logger,
+      metrics: () => (this.instruments ??= new GenAIMetrics(this.meter)),
+      settings: () => (this.settings ??= resolveAndReport(this.getConfig())),
+      pricing: () => this.pricing(),
+    };
   }
 
   private pricing(): PriceBook | undefined {
-    if (!this.priceBook) {
+    const configured = (this.settings ??= resolveAndReport(this.getConfig())).pricing;
+    if (configured) return configured;
+    if (!this.defaultPricing && !this.pricingFailed) {
       try {
-        this.priceBook = defaultPriceBook();
+        this.defaultPricing = defaultPriceBook();
       } catch (error) {
         // A broken ELKHOUND_PRICING_FILE must not break the app: calls stay unpriced.
+        this.pricingFailed = true;
         diag.error(`elkhound: pricing disabled: ${(error as Error).message}`);
-        return undefined;
       }
     }
-    return this.priceBook;
-  }
-
-  private providerHosts(): Readonly<Record<string, string>> {
-    const hosts: Record<string, string> = {};
-    for (const entry of (process.env.ELKHOUND_PROVIDER_HOSTS ?? '').split(',')) {
-      const [host, provider] = entry.split('=').map((part) => part.trim());
-      if (host && provider) hosts[host] = provider;
-    }
-    return { ...hosts, ...this.getConfig().providerHosts };
+    return this.defaultPricing;
   }
 }

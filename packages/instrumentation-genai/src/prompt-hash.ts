@@ -7,29 +7,115 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
  * (`sha256:<hex>`), or HMAC-SHA256 with the key (`hmac-sha256:<hex>`).
  */
 export class PromptHasher {
-  constructor(private readonly key?: string) {}
+  private readonly prefix: string;
+
+  constructor(private readonly key?: string) {
+    this.prefix = key ? 'hmac-sha256:' : 'sha256:';
+  }
 
   hash(value: unknown): string {
     const digest: Hash | Hmac = this.key ? createHmac('sha256', this.key) : createHash('sha256');
-    digest.update(canonicalJson(value));
-    return `${this.key ? 'hmac-sha256' : 'sha256'}:${digest.digest('hex')}`;
+    const sink = new DigestSink(digest);
+    writeCanonical(value, sink);
+    sink.flush();
+    return this.prefix + digest.digest('hex');
   }
 }
 
-export function canonicalJson(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.normalize('NFC'));
-  if (value === null || typeof value !== 'object') {
-    return typeof value === 'number' && !Number.isFinite(value)
-      ? 'null'
-      : (JSON.stringify(value) ?? 'null');
+interface Sink {
+  write(text: string): void;
+}
+
+/**
+ * Feeds the canonical text to the digest in slices of a few KiB: a long conversation is hashed
+ * without building its whole JSON text, and without a native call per token.
+ */
+class DigestSink implements Sink {
+  private pending = '';
+  constructor(private readonly digest: Hash | Hmac) {}
+
+  write(text: string): void {
+    this.pending += text;
+    if (this.pending.length > 8192) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length > 0) this.digest.update(this.pending, 'utf8');
+    this.pending = '';
+  }
+}
+
+class StringSink implements Sink {
+  text = '';
+  write(text: string): void {
+    this.text += text;
+  }
+}
+
+// Any character outside ASCII (ASCII text is already in NFC).
+const needsNormalising = /[^ -~\t\n\r]/;
+
+function writeString(value: string, sink: Sink): void {
+  // ASCII is already NFC: skip the normalisation pass for the common case.
+  sink.write(JSON.stringify(needsNormalising.test(value) ? value.normalize('NFC') : value));
+}
+
+function compareKeys(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+function writeCanonical(value: unknown, sink: Sink): void {
+  switch (typeof value) {
+    case 'string':
+      writeString(value, sink);
+      return;
+    case 'number':
+      sink.write(Number.isFinite(value) ? JSON.stringify(value) : 'null');
+      return;
+    case 'boolean':
+      sink.write(value ? 'true' : 'false');
+      return;
+    case 'object':
+      break;
+    default:
+      // undefined, functions, symbols and bigints have no JSON form.
+      sink.write('null');
+      return;
+  }
+  if (value === null) {
+    sink.write('null');
+    return;
   }
   if (Array.isArray(value)) {
-    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+    sink.write('[');
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) sink.write(',');
+      writeCanonical(value[index], sink);
+    }
+    sink.write(']');
+    return;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .map((key) => [key.normalize('NFC'), key] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${keys.map(([normalised, key]) => `${JSON.stringify(normalised)}:${canonicalJson(record[key])}`).join(',')}}`;
+  const keys: Array<readonly [string, string]> = [];
+  for (const key of Object.keys(record)) {
+    if (record[key] === undefined) continue;
+    keys.push([needsNormalising.test(key) ? key.normalize('NFC') : key, key]);
+  }
+  keys.sort(compareKeys);
+  sink.write('{');
+  for (let index = 0; index < keys.length; index++) {
+    const [normalised, key] = keys[index] as readonly [string, string];
+    if (index > 0) sink.write(',');
+    sink.write(JSON.stringify(normalised));
+    sink.write(':');
+    writeCanonical(record[key], sink);
+  }
+  sink.write('}');
+}
+
+/** The canonical JSON text of a value (docs/prompt-hash.md), as a string. */
+export function canonicalJson(value: unknown): string {
+  const sink = new StringSink();
+  writeCanonical(value, sink);
+  return sink.text;
 }

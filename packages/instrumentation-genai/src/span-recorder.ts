@@ -1,16 +1,27 @@
 import {
   context,
   diag,
+  SeverityNumber,
   SpanKind,
   SpanStatusCode,
   trace,
+  type AnyValue,
   type Attributes,
+  type Context,
+  type Logger,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
 import type { PriceBook, Usage } from '@elkhound/pricing';
+import type { ResolvedConfig } from './config';
+import {
+  contentAttributes,
+  sanitiseContent,
+  type CapturedContent,
+  type OutputMessage,
+} from './content';
 import { categorize } from './errors';
-import type { PromptHasher } from './prompt-hash';
+import type { GenAIMetrics } from './metrics';
 import * as semconv from './semconv';
 
 /** What a provider file tells the core about a request, before it is sent. */
@@ -25,6 +36,8 @@ export interface GenAIRequest {
   attributes: Attributes;
   /** The canonical prompt parts hashed into elkhound.prompt.hash / system_hash. */
   prompt?: { system: unknown[]; messages: unknown[]; tools?: unknown[] };
+  /** The request's content in the conventions' schema; called only when capture is on. */
+  content?: () => CapturedContent;
 }
 
 /** What a provider file read from a response (whole, or accumulated from a stream). */
@@ -35,28 +48,48 @@ export interface GenAIResponse {
   usage?: Usage;
   /** Output texts, in choice order, for elkhound.completion.hash. */
   outputs?: string[];
+  /** The output messages in the conventions' schema; called only when capture is on. */
+  content?: () => OutputMessage[];
 }
 
+/** What every call needs from the instrumentation, read at call time (config may change). */
 export interface RecorderDependencies {
   tracer: () => Tracer;
-  hasher: () => PromptHasher | undefined;
+  logger: () => Logger;
+  metrics: () => GenAIMetrics;
+  settings: () => ResolvedConfig;
   pricing: () => PriceBook | undefined;
 }
 
 /**
+ * Streams (and responses) the app never reads to the end: a stream object collected by the
+ * garbage collector ends its span from here. Its held value is the call, which never references
+ * the stream, so registering does not keep the stream alive.
+ */
+const abandonedStreams = new FinalizationRegistry<GenAICall>((call) => call.abandon());
+
+/**
  * One model call: the CLIENT span started with the sampling-relevant attributes, ended exactly
- * once with the response's attributes, usage, cost and hashes, or with the error.
+ * once with the response's attributes, usage, cost, hashes, metrics and content, or with the error.
  */
 export class GenAICall {
-  private ended = false;
-  private firstChunkAt?: number;
   readonly span: Span;
+  private ended = false;
   private readonly startedAt = performance.now();
+  private firstChunkAt: number | undefined;
+  private lastChunkAt = 0;
+  private lastActivityAt = 0;
+  private reads = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly settings: ResolvedConfig;
+  private readonly spanContext: Context;
+  private contentValues: Record<string, AnyValue> | undefined;
 
   constructor(
     private readonly dependencies: RecorderDependencies,
     private readonly request: GenAIRequest,
   ) {
+    this.settings = dependencies.settings();
     const attributes: Attributes = {
       [semconv.ATTR_GEN_AI_OPERATION_NAME]: request.operation,
       [semconv.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
@@ -66,30 +99,108 @@ export class GenAICall {
     if (request.serverAddress) attributes[semconv.ATTR_SERVER_ADDRESS] = request.serverAddress;
     if (request.serverPort !== undefined) attributes[semconv.ATTR_SERVER_PORT] = request.serverPort;
     if (request.stream) attributes[semconv.ATTR_GEN_AI_REQUEST_STREAM] = true;
+    this.hashPrompt(attributes);
+    const parent = context.active();
     this.span = dependencies
       .tracer()
       .startSpan(
         request.model ? `${request.operation} ${request.model}` : request.operation,
         { kind: SpanKind.CLIENT, attributes },
-        context.active(),
+        parent,
       );
-    this.hashPrompt();
+    this.spanContext = trace.setSpan(parent, this.span);
+    // The request content is read now: the app (and runTools) may mutate its arrays later.
+    if (this.settings.captureContent && request.content) {
+      try {
+        this.contentValues = sanitiseContent(request.content(), request.provider, this.settings);
+      } catch (error) {
+        diag.error('elkhound: could not capture the request content', error);
+      }
+    }
   }
 
   /** The context in which the SDK's own HTTP call runs (so HTTP spans nest under this one). */
-  context() {
-    return trace.setSpan(context.active(), this.span);
+  context(): Context {
+    return this.spanContext;
   }
 
-  chunk(): void {
-    this.firstChunkAt ??= performance.now();
+  get isEnded(): boolean {
+    return this.ended;
   }
+
+  /** A stream chunk arrived (any event of the stream). */
+  chunk(): void {
+    const now = performance.now();
+    if (this.firstChunkAt === undefined) this.firstChunkAt = now;
+    else {
+      try {
+        this.dependencies
+          .metrics()
+          .timePerOutputChunk.record((now - this.lastChunkAt) / 1000, this.metricAttributes());
+      } catch (error) {
+        diag.error('elkhound: could not record a chunk time', error);
+      }
+    }
+    this.lastChunkAt = now;
+    this.lastActivityAt = now;
+  }
+
+  /** The app asks for the next chunk: while it waits the stream is not idle. */
+  reading(waiting: boolean): void {
+    this.reads += waiting ? 1 : -1;
+    this.lastActivityAt = performance.now();
+  }
+
+  /**
+   * The response (a stream, or a body nobody parsed yet) is in the app's hands: end the span if
+   * the app leaves it alone for the idle timeout, or if `target` is garbage-collected.
+   */
+  watchIdle(target?: object): void {
+    if (this.ended) return;
+    this.lastActivityAt = performance.now();
+    if (target) abandonedStreams.register(target, this, this);
+    const timeout = this.settings.streamIdleTimeoutMs;
+    if (timeout > 0 && !this.idleTimer) {
+      this.idleTimer = setTimeout(() => this.checkIdle(), timeout);
+      this.idleTimer.unref();
+    }
+  }
+
+  private checkIdle(): void {
+    this.idleTimer = undefined;
+    if (this.ended) return;
+    const idleFor = performance.now() - this.lastActivityAt;
+    const timeout = this.settings.streamIdleTimeoutMs;
+    if (this.reads > 0 || idleFor < timeout) {
+      this.idleTimer = setTimeout(
+        () => this.checkIdle(),
+        this.reads > 0 ? timeout : timeout - idleFor,
+      );
+      this.idleTimer.unref();
+      return;
+    }
+    this.abandon();
+  }
+
+  /** Ends the span of a response the app abandoned, with what was seen of it. */
+  abandon(partial?: GenAIResponse): void {
+    if (this.ended) return;
+    this.span.setAttribute(semconv.ATTR_ELKHOUND_STREAM_ABANDONED, true);
+    this.end(partial ?? this.partial?.() ?? {});
+  }
+
+  /** Set by a stream observer: what was accumulated so far, for an abandoned stream. */
+  partial: (() => GenAIResponse) | undefined;
 
   end(response: GenAIResponse): void {
     if (this.ended) return;
     this.ended = true;
+    this.stopWatching();
+    const endedAt = performance.now();
     try {
-      this.recordResponse(response);
+      const metricAttributes = this.recordResponse(response);
+      this.recordMetrics(endedAt, response, metricAttributes);
+      this.recordContent(response, undefined);
     } catch (error) {
       diag.error('elkhound: could not record a GenAI response', error);
     }
@@ -99,76 +210,98 @@ export class GenAICall {
   fail(error: unknown, partial?: GenAIResponse): void {
     if (this.ended) return;
     this.ended = true;
+    this.stopWatching();
+    const endedAt = performance.now();
     try {
-      if (partial) this.recordResponse(partial);
+      const metricAttributes = partial ? this.recordResponse(partial) : this.metricAttributes();
       const { category, type } = categorize(error);
       this.span.setAttribute(semconv.ATTR_ERROR_TYPE, type);
       this.span.setAttribute(semconv.ATTR_ELKHOUND_ERROR_CATEGORY, category);
-      this.span.recordException(error instanceof Error ? error : String(error));
-      this.span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: error instanceof Error ? error.message : String(error),
-      });
+      const message = error instanceof Error ? error.message : String(error);
+      this.span.recordException(error instanceof Error ? error : message);
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+      metricAttributes[semconv.ATTR_ERROR_TYPE] = type;
+      this.recordMetrics(endedAt, partial ?? {}, metricAttributes);
+      this.emitException(error, type, message);
+      this.recordContent(partial ?? {}, type);
     } catch (failure) {
       diag.error('elkhound: could not record a GenAI error', failure);
     }
     this.span.end();
   }
 
-  get isEnded(): boolean {
-    return this.ended;
+  private stopWatching(): void {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    abandonedStreams.unregister(this);
+    this.partial = undefined;
   }
 
-  private hashPrompt(): void {
+  private metricAttributes(responseModel?: string): Attributes {
+    const request = this.request;
+    const attributes: Attributes = {
+      [semconv.ATTR_GEN_AI_OPERATION_NAME]: request.operation,
+      [semconv.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+    };
+    if (request.model) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = request.model;
+    if (responseModel) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+    if (request.serverAddress) attributes[semconv.ATTR_SERVER_ADDRESS] = request.serverAddress;
+    if (request.serverPort !== undefined) attributes[semconv.ATTR_SERVER_PORT] = request.serverPort;
+    return attributes;
+  }
+
+  private hashPrompt(attributes: Attributes): void {
     const prompt = this.request.prompt;
-    if (!prompt) return;
+    const hasher = this.settings.hasher;
+    if (!prompt || !hasher) return;
     try {
-      const hasher = this.dependencies.hasher();
-      if (!hasher) return;
-      this.span.setAttribute(semconv.ATTR_ELKHOUND_PROMPT_HASH, hasher.hash(prompt));
+      attributes[semconv.ATTR_ELKHOUND_PROMPT_HASH] = hasher.hash(prompt);
       if (prompt.system.length > 0)
-        this.span.setAttribute(
-          semconv.ATTR_ELKHOUND_PROMPT_SYSTEM_HASH,
-          hasher.hash(prompt.system),
-        );
+        attributes[semconv.ATTR_ELKHOUND_PROMPT_SYSTEM_HASH] = hasher.hash(prompt.system);
     } catch (error) {
       diag.error('elkhound: could not hash a prompt', error);
     }
   }
 
-  private recordResponse(response: GenAIResponse): void {
+  /** Sets the response attributes on the span; returns the metric attributes of the call. */
+  private recordResponse(response: GenAIResponse): Attributes {
     const span = this.span;
-    if (response.id) span.setAttribute(semconv.ATTR_GEN_AI_RESPONSE_ID, response.id);
-    if (response.model) span.setAttribute(semconv.ATTR_GEN_AI_RESPONSE_MODEL, response.model);
+    const attributes: Attributes = {};
+    if (response.id) attributes[semconv.ATTR_GEN_AI_RESPONSE_ID] = response.id;
+    if (response.model) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = response.model;
     if (response.finishReasons?.length)
-      span.setAttribute(semconv.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
+      attributes[semconv.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
     if (this.firstChunkAt !== undefined) {
-      span.setAttribute(
-        semconv.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-        (this.firstChunkAt - this.startedAt) / 1000,
-      );
+      attributes[semconv.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] =
+        (this.firstChunkAt - this.startedAt) / 1000;
     }
     const usage = response.usage;
     if (usage) {
-      span.setAttribute(semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens);
-      span.setAttribute(semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens);
+      attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
+      attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
       if (usage.cacheReadTokens !== undefined)
-        span.setAttribute(semconv.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadTokens);
+        attributes[semconv.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cacheReadTokens;
       if (usage.cacheWriteTokens !== undefined)
-        span.setAttribute(
-          semconv.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
-          usage.cacheWriteTokens,
-        );
+        attributes[semconv.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = usage.cacheWriteTokens;
       if (usage.reasoningTokens !== undefined)
-        span.setAttribute(semconv.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoningTokens);
-      this.recordCost(usage, response.model);
+        attributes[semconv.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningTokens;
     }
-    if (response.outputs && response.outputs.length > 0) {
-      const hasher = this.dependencies.hasher();
-      if (hasher)
-        span.setAttribute(semconv.ATTR_ELKHOUND_COMPLETION_HASH, hasher.hash(response.outputs));
+    const hasher = this.settings.hasher;
+    if (hasher && response.outputs && response.outputs.length > 0) {
+      try {
+        attributes[semconv.ATTR_ELKHOUND_COMPLETION_HASH] = hasher.hash(response.outputs);
+      } catch (error) {
+        diag.error('elkhound: could not hash a completion', error);
+      }
     }
+    span.setAttributes(attributes);
+    if (usage) this.recordCost(usage, response.model);
+    return this.metricAttributes(response.model);
   }
+
+  private cost: number | undefined;
 
   private recordCost(usage: Usage, responseModel: string | undefined): void {
     try {
@@ -178,12 +311,16 @@ export class GenAICall {
       if (this.request.model) query.requestModel = this.request.model;
       if (responseModel) query.responseModel = responseModel;
       const cost = pricing.price(query);
-      this.span.setAttribute(semconv.ATTR_ELKHOUND_PRICING_VERSION, cost.pricingVersion);
       if (!cost.priced) {
-        this.span.setAttribute(semconv.ATTR_ELKHOUND_COST_UNPRICED, true);
+        this.span.setAttributes({
+          [semconv.ATTR_ELKHOUND_PRICING_VERSION]: cost.pricingVersion,
+          [semconv.ATTR_ELKHOUND_COST_UNPRICED]: true,
+        });
         return;
       }
+      this.cost = cost.total;
       this.span.setAttributes({
+        [semconv.ATTR_ELKHOUND_PRICING_VERSION]: cost.pricingVersion,
         [semconv.ATTR_ELKHOUND_COST_TOTAL]: cost.total,
         [semconv.ATTR_ELKHOUND_COST_INPUT]: cost.input,
         [semconv.ATTR_ELKHOUND_COST_OUTPUT]: cost.output,
@@ -193,5 +330,79 @@ export class GenAICall {
     } catch (error) {
       diag.error('elkhound: could not price a GenAI call', error);
     }
+  }
+
+  private recordMetrics(endedAt: number, response: GenAIResponse, attributes: Attributes): void {
+    try {
+      const metrics = this.dependencies.metrics();
+      metrics.operationDuration.record((endedAt - this.startedAt) / 1000, attributes);
+      if (this.firstChunkAt !== undefined)
+        metrics.timeToFirstChunk.record((this.firstChunkAt - this.startedAt) / 1000, attributes);
+      if (response.usage)
+        metrics.recordTokens(response.usage.inputTokens, response.usage.outputTokens, attributes);
+      if (this.cost !== undefined) metrics.cost.record(this.cost, attributes);
+    } catch (error) {
+      diag.error('elkhound: could not record GenAI metrics', error);
+    }
+  }
+
+  private recordContent(response: GenAIResponse, errorType: string | undefined): void {
+    if (!this.settings.captureContent) return;
+    try {
+      const values = this.contentValues ?? {};
+      if (response.content) {
+        Object.assign(
+          values,
+          sanitiseContent({ output: response.content() }, this.request.provider, this.settings),
+        );
+      }
+      if (this.settings.contentOnSpan) this.span.setAttributes(contentAttributes(values));
+      if (this.settings.contentOnEvent) this.emitDetails(response, values, errorType);
+    } catch (error) {
+      diag.error('elkhound: could not record GenAI content', error);
+    }
+  }
+
+  /** The `gen_ai.client.inference.operation.details` event, in the span's context. */
+  private emitDetails(
+    response: GenAIResponse,
+    values: Record<string, AnyValue>,
+    errorType: string | undefined,
+  ): void {
+    const attributes: Attributes = { ...this.metricAttributes(response.model), ...values };
+    if (response.id) attributes[semconv.ATTR_GEN_AI_RESPONSE_ID] = response.id;
+    if (response.finishReasons?.length)
+      attributes[semconv.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
+    if (response.usage) {
+      attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = response.usage.inputTokens;
+      attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = response.usage.outputTokens;
+    }
+    if (errorType) attributes[semconv.ATTR_ERROR_TYPE] = errorType;
+    this.dependencies.logger().emit({
+      eventName: semconv.EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+      severityNumber: SeverityNumber.INFO,
+      attributes,
+      context: this.spanContext,
+    });
+  }
+
+  /** The exception as a log record in the span's context (the newer conventions' form). */
+  private emitException(error: unknown, type: string, message: string): void {
+    const attributes: Attributes = {
+      [semconv.ATTR_EXCEPTION_TYPE]: type,
+      [semconv.ATTR_EXCEPTION_MESSAGE]: message,
+      [semconv.ATTR_GEN_AI_OPERATION_NAME]: this.request.operation,
+      [semconv.ATTR_GEN_AI_PROVIDER_NAME]: this.request.provider,
+    };
+    if (error instanceof Error && error.stack)
+      attributes[semconv.ATTR_EXCEPTION_STACKTRACE] = error.stack;
+    this.dependencies.logger().emit({
+      eventName: semconv.EVENT_EXCEPTION,
+      severityNumber: SeverityNumber.ERROR,
+      severityText: 'ERROR',
+      body: message,
+      attributes,
+      context: this.spanContext,
+    });
   }
 }

@@ -4,6 +4,8 @@ export interface StreamObserver<Chunk> {
   chunk(chunk: Chunk): void;
   done(): void;
   error(error: unknown): void;
+  /** The app waits for a chunk (true) or got it (false): a waiting stream is not idle. */
+  reading?(waiting: boolean): void;
 }
 
 /**
@@ -29,12 +31,15 @@ export function observeIterator<Chunk>(
   const wrapped: AsyncIterator<Chunk> & AsyncIterable<Chunk> = {
     async next(...args: [] | [undefined]) {
       let result: IteratorResult<Chunk>;
+      observer.reading?.(true);
       try {
         result = await iterator.next(...args);
       } catch (error) {
+        observer.reading?.(false);
         finish(error);
         throw error;
       }
+      observer.reading?.(false);
       if (result.done) finish();
       else {
         try {
