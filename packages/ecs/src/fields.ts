@@ -22,7 +22,10 @@ function segmentsOf(path: string): readonly string[] {
 
 /** Sets `a.b.c` in nested objects, creating the intermediate objects. */
 export function setPath(document: Fields, path: string, value: unknown): void {
-  const segments = segmentsOf(path);
+  setSegments(document, segmentsOf(path), value);
+}
+
+function setSegments(document: Fields, segments: readonly string[], value: unknown): void {
   let node = document;
   const last = segments.length - 1;
   for (let index = 0; index < last; index++) {
@@ -90,24 +93,63 @@ export function mapAttributes(
   skip?: ReadonlySet<string>,
 ): void {
   for (const key in attributes) {
-    if (skip?.has(key)) continue;
     const value = attributes[key];
     if (value === undefined || value === null) continue;
-    if (key.startsWith('gen_ai.') || key.startsWith('elkhound.')) {
-      setPath(document, key, CONTENT.has(key) ? toFlattened(value) : toJsonValue(value));
-      continue;
+    if (skip !== undefined && skip.has(key)) continue;
+    const route = routeOf(key);
+    switch (route.kind) {
+      case 'field':
+        setSegments(document, route.segments, toJsonValue(value));
+        break;
+      case 'content':
+        setSegments(document, route.segments, toFlattened(value));
+        break;
+      default:
+        setLabel(document, key, value, route.labelName);
     }
-    const renamed = RENAMED[key];
-    if (renamed !== undefined || SAME_PATH.has(key)) {
-      setPath(document, renamed ?? key, toJsonValue(value));
-      continue;
-    }
-    setLabel(document, key, value);
   }
 }
 
-export function setLabel(document: Fields, key: string, value: AnyValue): void {
-  const name = key.replaceAll('.', '_');
+export interface AttributeRoute {
+  /** `field`: an ECS field at `path`; `content`: the same, stored flattened; `label`: `labels.*` / `numeric_labels.*`. */
+  readonly kind: 'field' | 'content' | 'label';
+  readonly path: string;
+  readonly segments: readonly string[];
+  /** The label name (dots replaced by underscores), for `label` routes. */
+  readonly labelName: string;
+}
+
+// Attribute names repeat from span to span: route each name once.
+const ROUTES = new Map<string, AttributeRoute>();
+
+/** Where an attribute goes; the same decision `mapAttributes` makes. */
+export function routeOf(key: string): AttributeRoute {
+  let route = ROUTES.get(key);
+  if (route !== undefined) return route;
+  if (key.startsWith('gen_ai.') || key.startsWith('elkhound.'))
+    route = {
+      kind: CONTENT.has(key) ? 'content' : 'field',
+      path: key,
+      segments: segmentsOf(key),
+      labelName: '',
+    };
+  else {
+    const target = RENAMED[key] ?? (SAME_PATH.has(key) ? key : undefined);
+    route =
+      target !== undefined
+        ? { kind: 'field', path: target, segments: segmentsOf(target), labelName: '' }
+        : { kind: 'label', path: '', segments: [], labelName: key.replaceAll('.', '_') };
+  }
+  if (ROUTES.size < MAX_CACHED_PATHS) ROUTES.set(key, route);
+  return route;
+}
+
+export function setLabel(
+  document: Fields,
+  key: string,
+  value: AnyValue,
+  name = key.replaceAll('.', '_'),
+): void {
   if (typeof value === 'number') {
     labelsOf(document, 'numeric_labels')[name] = value;
   } else if (typeof value === 'boolean') {

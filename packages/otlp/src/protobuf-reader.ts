@@ -8,7 +8,40 @@ export const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH = 2;
 export const WIRE_FIXED32 = 5;
 
-const HEX: string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+// Attribute keys and most short values (`chat`, `gpt-4o-mini`, `POST`, `USD`) repeat in every
+// span. Decoding each copy is a call into C++ and a fresh string; a small content-addressed cache
+// returns the string already made. Bounded (a fixed table that overwrites on collision) and keyed
+// by a copy of the bytes, so it never holds a request's buffer alive.
+const INTERNED_MAX_BYTES = 32;
+const INTERNED_SLOTS = 4096;
+const internedBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(
+  INTERNED_SLOTS,
+).fill(undefined);
+const internedStrings: string[] = new Array<string>(INTERNED_SLOTS).fill('');
+
+function interned(bytes: Buffer, start: number, length: number): string {
+  if (length === 0) return '';
+  const end = start + length;
+  let hash = length;
+  for (let index = start; index < end; index++)
+    hash = Math.imul(hash ^ (bytes[index] as number), 16777619);
+  const slot = (hash >>> 0) & (INTERNED_SLOTS - 1);
+  const cached = internedBytes[slot];
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let index = 0; index < length; index++) {
+      if (cached[index] !== bytes[start + index]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return internedStrings[slot] as string;
+  }
+  const value = bytes.toString('utf8', start, end);
+  internedBytes[slot] = Uint8Array.prototype.slice.call(bytes, start, end);
+  internedStrings[slot] = value;
+  return value;
+}
 
 export class ProtobufReader {
   position: number;
@@ -151,6 +184,7 @@ export class ProtobufReader {
     const length = this.length();
     const start = this.position;
     this.position += length;
+    if (length <= INTERNED_MAX_BYTES) return interned(this.bytes, start, length);
     return this.bytes.toString('utf8', start, start + length);
   }
 
@@ -167,9 +201,9 @@ export class ProtobufReader {
     if (length === 0) return '';
     if (length !== size)
       throw new OtlpDecodeError(`expected ${size} bytes, got ${length}`).within(what);
-    let hex = '';
-    for (let index = this.position; index < this.position + length; index++)
-      hex += HEX[this.bytes[index] as number];
+    // One flat string from C++: concatenating 16 two-character pieces builds a rope that every
+    // later use (hashing, serialising) has to flatten.
+    const hex = this.bytes.toString('hex', this.position, this.position + length);
     this.position += length;
     return hex;
   }
