@@ -6,12 +6,9 @@ export const DATASET = 'elkhound';
 
 export type SignalType = 'traces' | 'logs' | 'metrics';
 
-/** Starts a document with the fields every ECS document of Elkhound opens with. */
-export function startDocument(timestamp: string, type: SignalType, namespace: string): Fields {
-  return {
-    '@timestamp': timestamp,
-    data_stream: { type, dataset: DATASET, namespace },
-  };
+/** Starts a document; `data_stream` and the resource join it, pre-serialised, in `finishDocument`. */
+export function startDocument(timestamp: string): Fields {
+  return { '@timestamp': timestamp };
 }
 
 /**
@@ -24,15 +21,64 @@ export function addResource(document: Fields, resource: MappedResource): void {
   if (fields.numeric_labels) document.numeric_labels = { ...(fields.numeric_labels as Fields) };
 }
 
+/** `labels.otel_scope_name` / `labels.otel_scope_version` of one instrumentation scope. */
+export interface ScopeLabels {
+  readonly fields: Readonly<Fields>;
+  /** The same as JSON members, spliced in when the document has no labels of its own. */
+  readonly members: string;
+}
+
+const NO_SCOPE: ScopeLabels = { fields: {}, members: '' };
+
+export function scopeLabels(name: string, version: string | undefined): ScopeLabels {
+  if (!name) return NO_SCOPE;
+  const fields: Fields = { otel_scope_name: name };
+  if (version) fields.otel_scope_version = version;
+  return { fields, members: JSON.stringify(fields).slice(1, -1) };
+}
+
+// `"data_stream":{…}` members and data stream names, one per signal type and namespace.
+const DATA_STREAMS = new Map<string, { members: string; name: string }>();
+
+function dataStreamOf(type: SignalType, namespace: string): { members: string; name: string } {
+  const key = `${type}/${namespace}`;
+  let dataStream = DATA_STREAMS.get(key);
+  if (dataStream === undefined) {
+    dataStream = {
+      members: `"data_stream":${JSON.stringify({ type, dataset: DATASET, namespace })}`,
+      name: `${type}-${DATASET}-${namespace}`,
+    };
+    if (DATA_STREAMS.size < 1000) DATA_STREAMS.set(key, dataStream);
+  }
+  return dataStream;
+}
+
 export function finishDocument(
   id: string,
   type: SignalType,
   namespace: string,
   document: Fields,
   resource: MappedResource,
+  scope: ScopeLabels = NO_SCOPE,
+  fixed = '',
 ): EcsDocument {
+  let splicedScope = '';
+  if (scope.members) {
+    const labels = document.labels as Fields | undefined;
+    if (labels === undefined) splicedScope = `,"labels":{${scope.members}}`;
+    else {
+      // The record's own attributes win over the scope's name, as they do over the resource.
+      for (const key in scope.fields) if (!(key in labels)) labels[key] = scope.fields[key];
+    }
+  }
   const own = JSON.stringify(document);
-  // `own` always holds at least @timestamp, so it never is `{}`.
-  const source = resource.fragment ? `${own.slice(0, -1)},${resource.fragment}}` : own;
-  return { id, dataStream: `${type}-${DATASET}-${namespace}`, source };
+  const dataStream = dataStreamOf(type, namespace);
+  // Splice the constant parts in rather than serialising them again for every document. `own`
+  // holds at least @timestamp unless the encoder wrote it into `fixed`.
+  let source = fixed
+    ? `{${fixed}${own.length > 2 ? `,${own.slice(1, -1)}` : ''}`
+    : own.slice(0, -1);
+  source += `${splicedScope},${dataStream.members}`;
+  source += resource.fragment ? `,${resource.fragment}}` : '}';
+  return { id, dataStream: dataStream.name, source };
 }

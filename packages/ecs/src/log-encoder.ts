@@ -37,7 +37,7 @@ export function encodeLogs(
           record.time && (record.time[0] !== 0 || record.time[1] !== 0)
             ? record.time
             : record.observedTime;
-        const document = startDocument(isoNanos(time ?? [0, 0]), 'logs', namespace);
+        const document = startDocument(isoNanos(time ?? [0, 0]));
         document.processor = { event: 'log' };
         if (record.traceId) document.trace = { id: record.traceId };
         if (record.spanId) document.span = { id: record.spanId };

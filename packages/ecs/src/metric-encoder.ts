@@ -9,8 +9,8 @@ import type {
   ResourceMetrics,
   SummaryDataPoint,
 } from '@elkhound/otlp';
-import { addResource, finishDocument, startDocument } from './document';
-import { mapAttributes, setPath, type Fields } from './fields';
+import { addResource, finishDocument, scopeLabels, startDocument } from './document';
+import { mapAttributes, type Fields } from './fields';
 import { stableJson } from './ids';
 import { mapResource, type MappedResource } from './resource';
 import { isoNanos } from './time';
@@ -47,11 +47,12 @@ export function encodeMetrics(
     const namespace = resource.namespace ?? options.namespace ?? 'default';
     for (const scopeMetrics of group.scopeMetrics) {
       const scope = scopeMetrics.scope;
+      const labels = scopeLabels(scope.name, scope.version);
       for (const metric of scopeMetrics.metrics) {
         const data = metric.data;
         const points: readonly PointBase[] = data.dataPoints;
         for (const point of points) {
-          const document = startDocument(isoNanos(point.time), 'metrics', namespace);
+          const document = startDocument(isoNanos(point.time));
           document.processor = { event: 'metric' };
           const metricFields: Fields = { name: metric.name, type: TYPES[data.type] };
           if (metric.unit) metricFields.unit = metric.unit;
@@ -64,10 +65,6 @@ export function encodeMetrics(
             metricFields.start_time = isoNanos(point.startTime);
           document.metric = metricFields;
           addResource(document, resource);
-          if (scope.name) {
-            setPath(document, 'labels.otel_scope_name', scope.name);
-            if (scope.version) setPath(document, 'labels.otel_scope_version', scope.version);
-          }
           switch (data.type) {
             case 'gauge':
             case 'sum':
@@ -108,6 +105,7 @@ export function encodeMetrics(
               namespace,
               document,
               resource,
+              labels,
             ),
           );
         }

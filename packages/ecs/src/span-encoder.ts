@@ -1,5 +1,11 @@
 import type { ResourceSpans, Span, SpanEvent } from '@elkhound/otlp';
-import { addResource, finishDocument, startDocument } from './document';
+import {
+  addResource,
+  finishDocument,
+  scopeLabels,
+  startDocument,
+  type ScopeLabels,
+} from './document';
 import { mapAttributes, setPath, type Fields } from './fields';
 import { spanDocumentId, spanEventDocumentId } from './ids';
 import { mapResource } from './resource';
@@ -27,8 +33,9 @@ export function encodeSpans(
     const namespace = resource.namespace ?? options.namespace ?? 'default';
     for (const scopeSpans of group.scopeSpans) {
       const scope = scopeSpans.scope;
+      const labels = scopeLabels(scope.name, scope.version);
       for (const span of scopeSpans.spans) {
-        documents.push(encodeSpan(span, resource, namespace, scope.name, scope.version));
+        documents.push(encodeSpan(span, resource, namespace, labels));
         for (let index = 0; index < span.events.length; index++) {
           documents.push(
             encodeSpanEvent(
@@ -60,39 +67,26 @@ function encodeSpan(
   span: Span,
   resource: ReturnType<typeof mapResource>,
   namespace: string,
-  scopeName: string,
-  scopeVersion: string | undefined,
+  scope: ScopeLabels,
 ): EcsDocument {
   const entry = isEntrySpan(span);
-  const document = startDocument(isoNanos(span.startTime), 'traces', namespace);
-  document.processor = { event: entry ? 'transaction' : 'span' };
-  document.trace = { id: span.traceId };
-  const spanFields: Fields = {
-    id: span.spanId,
-    name: span.name,
-    kind: KIND_NAMES[span.kind] ?? 'UNSPECIFIED',
-  };
+  // The members no attribute can reach are written as text, not built as objects to be
+  // serialised: ids are lowercase hex from every decoder and from the SDK, and need no escaping.
+  const name = JSON.stringify(span.name);
+  let fixed = `"@timestamp":"${isoNanos(span.startTime)}","processor":{"event":"${entry ? 'transaction' : 'span'}"},"trace":{"id":"${span.traceId}"},"span":{"id":"${span.spanId}","name":${name},"kind":"${KIND_NAMES[span.kind] ?? 'UNSPECIFIED'}"`;
   if (span.links.length > 0) {
-    spanFields.links = span.links.map((link) => ({
-      trace: { id: link.traceId },
-      span: { id: link.spanId },
-    }));
+    let links = '';
+    for (const link of span.links)
+      links += `${links ? ',' : ''}{"trace":{"id":"${link.traceId}"},"span":{"id":"${link.spanId}"}}`;
+    fixed += `,"links":[${links}]`;
   }
-  document.span = spanFields;
-  if (span.parentSpanId) document.parent = { id: span.parentSpanId };
-  if (entry) {
-    document.transaction = { id: span.spanId, name: span.name, type: transactionType(span) };
-  }
-  document.event = {
-    kind: 'event',
-    duration: durationNanos(span.startTime, span.endTime),
-    outcome: OUTCOMES[span.status.code] ?? 'unknown',
-  };
+  fixed += '}';
+  if (span.parentSpanId) fixed += `,"parent":{"id":"${span.parentSpanId}"}`;
+  if (entry)
+    fixed += `,"transaction":{"id":"${span.spanId}","name":${name},"type":"${transactionType(span)}"}`;
+  fixed += `,"event":{"kind":"event","duration":${durationNanos(span.startTime, span.endTime)},"outcome":"${OUTCOMES[span.status.code] ?? 'unknown'}"}`;
+  const document: Fields = {};
   addResource(document, resource);
-  if (scopeName) {
-    setPath(document, 'labels.otel_scope_name', scopeName);
-    if (scopeVersion) setPath(document, 'labels.otel_scope_version', scopeVersion);
-  }
   if (span.status.code === 2 && span.status.message)
     setPath(document, 'error.message', span.status.message);
   mapAttributes(document, span.attributes);
@@ -102,6 +96,8 @@ function encodeSpan(
     namespace,
     document,
     resource,
+    scope,
+    fixed,
   );
 }
 
@@ -119,7 +115,7 @@ function encodeSpanEvent(
   namespace: string,
   scopeName: string,
 ): EcsDocument {
-  const document = startDocument(isoNanos(event.time), 'logs', namespace);
+  const document = startDocument(isoNanos(event.time));
   const exception = event.name === 'exception';
   document.processor = { event: exception ? 'error' : 'log' };
   document.trace = { id: span.traceId };

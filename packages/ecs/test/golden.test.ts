@@ -29,6 +29,20 @@ describe('golden ECS documents (testdata/*; regenerate with `npm run golden -w @
     });
   }
 
+  it('writes every source as compact JSON without duplicate keys (Elasticsearch refuses those)', () => {
+    for (const goldenCase of cases) {
+      for (const document of encodeCase(goldenCase.input)) {
+        // JSON.parse keeps the last of two equal keys: a source that re-serialises to another
+        // length either held a duplicate or was not written compactly.
+        assert.equal(
+          JSON.stringify(JSON.parse(document.source)).length,
+          document.source.length,
+          `${goldenCase.name} ${document.id}`,
+        );
+      }
+    }
+  });
+
   it('gives the same ids for the same input and different ids to different records', () => {
     const all = cases.flatMap((goldenCase) => encodeCase(goldenCase.input));
     const again = cases.flatMap((goldenCase) => encodeCase(goldenCase.input));

@@ -22,10 +22,15 @@ const internedStrings: string[] = new Array<string>(INTERNED_SLOTS).fill('');
 function interned(bytes: Buffer, start: number, length: number): string {
   if (length === 0) return '';
   const end = start + length;
-  let hash = length;
-  for (let index = start; index < end; index++)
-    hash = Math.imul(hash ^ (bytes[index] as number), 16777619);
-  const slot = (hash >>> 0) & (INTERNED_SLOTS - 1);
+  // Hash the length and a few bytes only (the end differs most among attribute names:
+  // `….input_tokens` / `….output_tokens`); the full comparison below decides.
+  let hash = Math.imul(length ^ (bytes[start] as number), 16777619);
+  hash = Math.imul(hash ^ (bytes[end - 1] as number), 16777619);
+  hash = Math.imul(hash ^ (bytes[end - 2 < start ? start : end - 2] as number), 16777619);
+  hash = Math.imul(hash ^ (bytes[start + (length >> 1)] as number), 16777619);
+  hash = Math.imul(hash ^ (bytes[start + (length >> 2)] as number), 16777619);
+  hash = Math.imul(hash ^ (bytes[end - 1 - (length >> 2)] as number), 16777619);
+  const slot = (hash ^ (hash >>> 15)) & (INTERNED_SLOTS - 1);
   const cached = internedBytes[slot];
   if (cached !== undefined && cached.length === length) {
     let same = true;
