@@ -92,8 +92,12 @@ function cleanValue(
 ): unknown {
   if (typeof value === 'string') return clean(value, context, settings);
   if (value === null || typeof value !== 'object') return value;
-  // Structured tool arguments and results: redact them as their JSON text.
-  return clean(JSON.stringify(value), context, settings);
+  // Structured tool arguments and results keep their shape: every string in them is cleaned.
+  if (Array.isArray(value)) return value.map((item) => cleanValue(item, context, settings));
+  const cleaned: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value))
+    cleaned[key] = cleanValue(item, context, settings);
+  return cleaned;
 }
 
 function cleanParts(

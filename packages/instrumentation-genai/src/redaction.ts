@@ -15,11 +15,11 @@ const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
 /** 13 to 19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn check. */
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 /**
- * Phone numbers: an international `+` form, or a grouped national form with at least 9 digits
- * (so years, prices and order numbers are left alone).
+ * Phone numbers: an international `+` form, or a national form of digit groups separated by
+ * spaces, dots or dashes; confirmed by counting at least 9 digits (so years, prices and order
+ * numbers are left alone).
  */
-const PHONE =
-  /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}\b|\+\d{9,15}\b/g;
+const PHONE = /\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,6}|\(?\d{2,4}\)?(?:[\s.-]\d{2,4}){2,5}/g;
 
 // A cheap test before running the patterns: most text has none of these characters.
 const MAY_CONTAIN = /[@\d]|Bearer|sk-|AKIA|AIza|gh[pousr]_|xox|_live_|_test_|gsk_|xai-|hf_/;

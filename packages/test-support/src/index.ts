@@ -4,4 +4,10 @@ export {
   elasticsearchClientOptions,
   type TestElasticsearch,
 } from './elasticsearch';
-export { FakeOpenAI, fixture, type RecordedRequest } from './fake-provider';
+export {
+  FakeOpenAI,
+  FakeProviderServer,
+  fixture,
+  respondLikeOpenAI,
+  type RecordedRequest,
+} from './fake-provider/index';

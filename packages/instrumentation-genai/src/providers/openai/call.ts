@@ -37,6 +37,10 @@ interface APIPromiseLike {
   parseResponse?: (...args: unknown[]) => unknown;
   parsedPromise?: unknown;
   asResponse?: () => Promise<unknown>;
+  _thenUnwrap?: (
+    transform: (data: unknown, ...rest: unknown[]) => unknown,
+    ...rest: unknown[]
+  ) => unknown;
   then?: unknown;
 }
 
@@ -99,7 +103,11 @@ function observe(
     call.end({});
     return;
   }
+  // The value reaches Elkhound once, whichever way the SDK or its helpers parse it.
+  let delivered = false;
   const onValue = (value: unknown) => {
+    if (delivered) return value;
+    delivered = true;
     try {
       if (stream) observeStream(value as StreamLike, call, operation, settings);
       else call.end(operation.read(value, settings));
@@ -137,6 +145,21 @@ function observe(
       });
     return onValue(parsed);
   };
+  // openai v7 gives each APIPromise its own `_thenUnwrap`, which parses without going through
+  // `parseResponse`: the SDK's helpers (responses.stream(), parse()) derive their promises with
+  // it, so the derived value is observed there too.
+  const thenUnwrap = result._thenUnwrap;
+  if (typeof thenUnwrap === 'function') {
+    result._thenUnwrap = function elkhoundThenUnwrap(this: unknown, transform, ...rest) {
+      return thenUnwrap.call(
+        this,
+        function (this: unknown, data: unknown, ...more: unknown[]) {
+          return transform.call(this, onValue(data), ...more);
+        },
+        ...rest,
+      );
+    };
+  }
   const asResponse = result.asResponse;
   if (typeof asResponse === 'function') {
     // The app takes the raw Response (and reads the body itself): the span ends when it arrives,

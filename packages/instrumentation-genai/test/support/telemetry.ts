@@ -1,0 +1,101 @@
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type HistogramMetricData,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace';
+import assert from 'node:assert/strict';
+import { GenAIInstrumentation } from '../../src';
+
+/** A reader the test collects from when it wants (delta: each collection sees new points only). */
+class CollectingReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+  }
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+/** Messages reported through diag, so tests can assert that a failure was reported, not thrown. */
+class RecordingDiag implements DiagLogger {
+  readonly errors: string[] = [];
+  error(message: string, ...args: unknown[]): void {
+    this.errors.push(
+      [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' '),
+    );
+  }
+  warn(): void {}
+  info(): void {}
+  debug(): void {}
+  verbose(): void {}
+}
+
+export const spans = new InMemorySpanExporter();
+export const logs = new InMemoryLogRecordExporter();
+const reader = new CollectingReader();
+export const diagnostics = new RecordingDiag();
+diag.setLogger(diagnostics, { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
+
+// The instrumentation must exist before `openai` is loaded: it hooks the module's files.
+export const instrumentation = new GenAIInstrumentation();
+instrumentation.setTracerProvider(
+  new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
+);
+instrumentation.setMeterProvider(new MeterProvider({ readers: [reader] }));
+instrumentation.setLoggerProvider(
+  new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logs })] }),
+);
+
+export function resetTelemetry(): void {
+  spans.reset();
+  logs.reset();
+  diagnostics.errors.length = 0;
+}
+
+export function only(finished: ReadableSpan[] = spans.getFinishedSpans()): ReadableSpan {
+  assert.equal(
+    finished.length,
+    1,
+    `expected one span, got ${finished.map((span) => span.name).join(', ') || 'none'}`,
+  );
+  return finished[0] as ReadableSpan;
+}
+
+export async function eventually(check: () => void, attempts = 200): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return check();
+    } catch (error) {
+      if (attempt > attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+/** The metrics recorded since the last collection, by name. */
+export async function collectMetrics(): Promise<Map<string, MetricData>> {
+  const { resourceMetrics } = await reader.collect();
+  const byName = new Map<string, MetricData>();
+  for (const scope of resourceMetrics.scopeMetrics)
+    for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
+  return byName;
+}
+
+export function histogram(metrics: Map<string, MetricData>, name: string): HistogramMetricData {
+  const metric = metrics.get(name);
+  assert.ok(metric, `metric ${name} was not recorded`);
+  return metric as HistogramMetricData;
+}

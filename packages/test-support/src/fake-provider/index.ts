@@ -1,0 +1,9 @@
+export {
+  FakeProviderServer,
+  fixture,
+  markerOf,
+  sendEvents,
+  type RecordedRequest,
+  type Responder,
+} from './server';
+export { FakeOpenAI, respondLikeOpenAI } from './openai';
