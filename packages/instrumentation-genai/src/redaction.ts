@@ -55,7 +55,8 @@ export function redactBuiltIn(text: string): string {
       const code = match.charCodeAt(index);
       if (code >= 48 && code <= 57) digits++;
     }
-    return digits >= 9 ? '[REDACTED:phone]' : match;
+    // E.164 numbers have at most 15 digits: longer runs are ids, not phones.
+    return digits >= 9 && digits <= 15 ? '[REDACTED:phone]' : match;
   });
   return result;
 }

@@ -660,6 +660,40 @@ for (const sdk of SDKS) {
         assert.equal(only().attributes['elkhound.error.category'], 'cancelled');
       });
 
+      it('categorises a client timeout and an unreachable server', async () => {
+        const impatient = new OpenAI({
+          apiKey: 'sk-test',
+          baseURL: server.baseURL,
+          maxRetries: 0,
+          timeout: 100,
+        });
+        const timedOut = await rejection(
+          impatient.chat.completions.create({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: 'hello [fixture:no_answer]' }],
+          }),
+        );
+        assert.equal((timedOut as Error).constructor.name, 'APIConnectionTimeoutError');
+        await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
+        assert.equal(only().attributes['elkhound.error.category'], 'timeout');
+        resetTelemetry();
+
+        const unreachable = new OpenAI({
+          apiKey: 'sk-test',
+          baseURL: 'http://127.0.0.1:9/v1',
+          maxRetries: 0,
+        });
+        const refused = await rejection(
+          unreachable.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT }),
+        );
+        assert.equal((refused as Error).constructor.name, 'APIConnectionError');
+        await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
+        const span = only();
+        assert.equal(span.attributes['elkhound.error.category'], 'network_error');
+        assert.equal(span.attributes['error.type'], 'APIConnectionError');
+        assert.equal(span.attributes['server.port'], 9);
+      });
+
       it('a malformed response: the app gets the SDK error, the span a parsing_error', async () => {
         const failure = await rejection(
           client.chat.completions.create({

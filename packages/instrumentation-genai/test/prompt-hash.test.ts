@@ -1,9 +1,28 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { canonicalJson, PromptHasher } from '../src';
 
 describe('prompt hashes (docs/prompt-hash.md)', () => {
   const hasher = new PromptHasher();
+
+  it('recomputes the worked example of docs/prompt-hash.md with printf | sha256sum', () => {
+    const page = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'prompt-hash.md'), 'utf8');
+    const example = /\$ (printf '%s' '([^']*)' \| sha256sum)\n([0-9a-f]{64}) {2}-/g;
+    let checked = 0;
+    for (const [, command, payload, written] of page.matchAll(example)) {
+      const output = execFileSync('sh', ['-c', command as string], { encoding: 'utf8' });
+      assert.equal(output, `${written}  -\n`, command);
+      // The text in the page is the canonical form of its own value, and Elkhound hashes it so.
+      const value = JSON.parse(payload as string) as unknown;
+      assert.equal(canonicalJson(value), payload);
+      assert.equal(hasher.hash(value), `sha256:${written}`);
+      checked++;
+    }
+    assert.equal(checked, 3, 'the page shows three printf | sha256sum examples');
+  });
 
   it('matches the worked example of docs/prompt-hash.md', () => {
     const prompt = { system: ['You are terse.'], messages: [{ role: 'user', content: 'Hi' }] };

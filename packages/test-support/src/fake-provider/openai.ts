@@ -41,6 +41,7 @@ function json(answer: http.ServerResponse, status: number, text: string, headers
 /**
  * How the fixture is chosen (documented here so tests can rely on it):
  * - a `[fixture:NAME]` marker: an error of ERRORS, `malformed` (a 200 with a cut JSON body),
+ *   `no_answer` (headers never sent: for client timeouts),
  *   `stream_error` (a chat stream whose third event is an error object), `slow_stream` (a chat
  *   stream that sends one chunk and then nothing until the client goes away);
  * - `POST …/chat/completions`: with `tools` and no tool result as the last message, a tool call
@@ -63,6 +64,7 @@ export function respondLikeOpenAI(request: RecordedRequest, answer: http.ServerR
     json(answer, error.status, fixture(error.file), { ...headers, ...error.headers });
     return;
   }
+  if (marker === 'no_answer') return; // the client's timeout or abort ends it
   if (marker === 'malformed') {
     json(answer, 200, fixture('openai/chat-malformed.json'), headers);
     return;
