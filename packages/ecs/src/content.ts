@@ -34,6 +34,8 @@ function isPlainObject(value: unknown): boolean {
 
 /** AnyValue as JSON: bytes become base64, the rest stays as it is. */
 export function toJsonValue(value: AnyValue): unknown {
+  // Nearly every attribute is a string, number or boolean: answer those first.
+  if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) return value.map(toJsonValue);
   if (value !== null && typeof value === 'object') {
