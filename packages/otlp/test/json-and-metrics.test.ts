@@ -243,6 +243,34 @@ describe('OTLP/JSON decoding', () => {
   });
 });
 
+describe('OTLP/JSON decoding of hostile input', () => {
+  it('answers deep nesting and 6,000 mutated bodies with a value or an OtlpDecodeError, nothing else', () => {
+    for (const text of ['['.repeat(1_000_000), `{"resourceSpans":${'['.repeat(200_000)}`]) {
+      assert.throws(() => parseTraceRequestJson(text), OtlpDecodeError);
+    }
+    const base = text(JsonTraceSerializer.serializeRequest(recordSpans()));
+    const characters = '{}[]":,0123456789abcdefxyz-.tfn ';
+    let random = 11;
+    const next = () => (random = (random * 1103515245 + 12345) % 2147483648);
+    let refused = 0;
+    for (let round = 0; round < 2000; round++) {
+      const mutated = base.split('');
+      for (let flips = 0; flips < 1 + (round % 5); flips++)
+        mutated[next() % mutated.length] = characters[next() % characters.length] as string;
+      const body = mutated.join('');
+      for (const parse of [parseTraceRequestJson, parseLogsRequestJson, parseMetricsRequestJson]) {
+        try {
+          parse(body);
+        } catch (error) {
+          assert.ok(error instanceof OtlpDecodeError, `round ${round}: ${String(error)}`);
+          refused++;
+        }
+      }
+    }
+    assert.ok(refused > 2000, `only ${refused} of 6000 parses refused`);
+  });
+});
+
 describe('OTLP metrics decoding', () => {
   it('decodes gauges, sums, histograms and exponential histograms the same from protobuf and JSON', async () => {
     const metrics = await recordMetrics();
