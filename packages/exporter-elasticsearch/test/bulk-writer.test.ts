@@ -71,7 +71,7 @@ describe('BulkWriter against the real Elasticsearch', function () {
         return { _source: search.hits.hits[0]?._source };
       });
     assert.equal(found._source?.message, 'document 7 «ünïcode»');
-    writer.close();
+    await writer.close();
   });
 
   it('rejects only the document with a mapping conflict, with the reason and a hint', async () => {
@@ -103,7 +103,7 @@ describe('BulkWriter against the real Elasticsearch', function () {
       ['bad-0'],
     );
     assert.equal(await count(client, `logs-elkhound-${namespace}`), 5);
-    writer.close();
+    await writer.close();
   });
 
   it('survives 429 with Retry-After, 503, per-item 429 and dropped connections: each document exactly once', async () => {
@@ -150,7 +150,50 @@ describe('BulkWriter against the real Elasticsearch', function () {
       ids.hits.hits.map((hit) => hit._id).sort(),
       batch.map((document) => document.id).sort(),
     );
-    writer.close();
+    await writer.close();
+  });
+
+  it('add() gathers calls into shared bulk requests by time and bytes; each call gets its own outcome', async () => {
+    const dataStream = `logs-elkhound-${namespace}`;
+    const writer = new BulkWriter({ connection: { url: url() }, flushIntervalMs: 100 });
+    const calls = Array.from({ length: 10 }, (_, call) =>
+      writer.add(documents(namespace, 3, `call${call}`)),
+    );
+    const bad: EcsDocument = {
+      id: 'bad-add',
+      dataStream,
+      source: JSON.stringify({ '@timestamp': '2026-11-22T10:00:00Z', trace: { id: { no: 1 } } }),
+    };
+    calls.push(writer.add([bad, ...documents(namespace, 1, 'with-bad')]));
+    const outcomes = await Promise.all(calls);
+    assert.equal(writer.stats.bulkRequests, 1, 'eleven calls within the interval: one request');
+    assert.deepEqual(
+      outcomes.map((outcome) => [outcome.acknowledged, outcome.rejected.length]),
+      [...Array.from({ length: 10 }, () => [3, 0]), [1, 1]],
+    );
+    assert.equal(outcomes[10]?.rejected[0]?.document.id, 'bad-add');
+
+    // Reaching flushBytes sends at once, without waiting for the (here very long) interval.
+    const bySize = new BulkWriter({
+      connection: { url: url() },
+      flushIntervalMs: 3_600_000,
+      flushBytes: 2048,
+    });
+    const started = Date.now();
+    const sized = await bySize.add(documents(namespace, 30, 'sized'));
+    assert.equal(sized.acknowledged, 30);
+    assert.ok(Date.now() - started < 10_000);
+    assert.ok(bySize.stats.bulkRequests > 1);
+    assert.ok(bySize.stats.sentBytes < bySize.stats.bodyBytes, 'gzip shrinks the bodies');
+
+    // close() sends what is still buffered, is idempotent, and refuses new documents.
+    const buffered = bySize.add(documents(namespace, 2, 'at-close'));
+    await Promise.all([bySize.close(), bySize.close()]);
+    assert.equal((await buffered).acknowledged, 2);
+    await assert.rejects(bySize.add(documents(namespace, 1, 'late')), /closed/);
+    await assert.rejects(bySize.send(documents(namespace, 1, 'late')), /closed/);
+    await writer.close();
+    assert.equal(await count(client, dataStream), 30 + 1 + 30 + 2);
   });
 
   it('gives up after a finite retry policy and returns the documents it could not send', async () => {
@@ -166,6 +209,6 @@ describe('BulkWriter against the real Elasticsearch', function () {
     assert.equal(outcome.acknowledged, 0);
     assert.equal(outcome.unsent.length, 3);
     assert.equal(proxy.requests, 3, 'one attempt and two retries');
-    writer.close();
+    await writer.close();
   });
 });

@@ -35,7 +35,7 @@ describe('golden ECS documents in the real Elasticsearch', function () {
         }
       }
     } finally {
-      writer.close();
+      await writer.close();
       await client.close();
     }
   });

@@ -88,7 +88,7 @@ describe('index templates and setup', function () {
         }),
       },
     ]);
-    writer.close();
+    await writer.close();
     assert.equal(outcome.acknowledged, 2, JSON.stringify(outcome.rejected));
     const mapping = await client.indices.getMapping({ index: dataStream });
     const properties = Object.values(mapping)[0]?.mappings.properties as Record<

@@ -6,6 +6,7 @@ import {
   validateConnection,
 } from '../src';
 import { classifyItem } from '../src/bulk-response';
+import { bulkBody, documentBytes } from '../src/bulk-request';
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter } from '../src/retry';
 
 describe('bulk units', () => {
@@ -35,6 +36,24 @@ describe('bulk units', () => {
       actionLine({ id: 'a"b', dataStream: 'logs-elkhound-default', source: '{}' }),
       '{"create":{"_index":"logs-elkhound-default","_id":"a\\"b"}}\n',
     );
+  });
+
+  it('writes a bulk body of exactly the bytes it announced, unicode and escaped ids included', () => {
+    const batch = [
+      { id: 'ab12', dataStream: 'logs-elkhound-default', source: '{"message":"«ünïcode» 🚀"}' },
+      { id: 'ïd "quoted"', dataStream: 'logs-elkhound-default', source: '{"a":1}' },
+    ];
+    const expected = batch
+      .map((document) => actionLine(document) + document.source + '\n')
+      .join('');
+    const body = bulkBody(batch);
+    assert.equal(body.toString('utf8'), expected);
+    assert.equal(body.length, Buffer.byteLength(expected));
+    assert.equal(
+      batch.reduce((total, document) => total + documentBytes(document), 0),
+      body.length,
+    );
+    assert.throws(() => bulkBody(batch, body.length + 1), /bytes/);
   });
 
   it('backs off exponentially with jitter and honours Retry-After', () => {
