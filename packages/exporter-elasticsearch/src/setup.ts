@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ElasticsearchConnectionOptions } from './connection';
 import {
   componentTemplates,
@@ -9,67 +10,102 @@ import {
 import { HttpTransport } from './transport';
 
 export interface SetupOptions {
-  /** Data stream lifecycle retention (and ILM delete age); default `30d`. */
+  /** Data stream lifecycle retention (and ILM delete age), e.g. `30d`, `12h`; default `30d`. */
   retention?: string;
   /** ILM policy name used where the cluster has ILM; default `elkhound`. */
   ilmPolicyName?: string;
 }
 
 export interface SetupResult {
+  /** The cluster has ILM, so the policy was installed (or found current) and attached. */
   ilm: boolean;
-  /** Templates (and the ILM policy) written by this call; empty when everything was current. */
+  /** Templates (and the ILM policy, as `ilm:<name>`) written by this call; empty when all were current. */
   installed: string[];
-  /** Those left alone: same or newer version already there. */
+  /** Those left alone: the same version and options, or a newer version, already there. */
   current: string[];
 }
 
 /**
  * Installs the ILM policy (only where the cluster has ILM), the component templates and the
- * index templates, idempotently: a template whose installed `version` is the same or newer is
- * left alone, so running it on every sidecar start costs a few GETs and never downgrades.
+ * index templates, idempotently. Each body carries `version` and `_meta.version`, and
+ * `_meta.fingerprint`, a hash of the body itself:
+ * - installed version newer than this package: left alone (an older sidecar never downgrades);
+ * - same version and same fingerprint: left alone (no PUT: a sidecar start costs a few GETs);
+ * - same version with other options (e.g. a new retention), or an older version: replaced.
+ * Throws with Elasticsearch's reason when a PUT is refused (e.g. missing manage_index_templates).
  */
 export async function setupElasticsearch(
   connection: ElasticsearchConnectionOptions,
   options: SetupOptions = {},
 ): Promise<SetupResult> {
+  const retention = options.retention ?? '30d';
+  if (!/^\d+(d|h|m|s|ms|micros|nanos)$/.test(retention)) {
+    throw new RangeError(
+      `retention: "${retention}" is not an Elasticsearch time value; expected e.g. 30d or 12h`,
+    );
+  }
   const transport = new HttpTransport(connection);
   const result: SetupResult = { ilm: false, installed: [], current: [] };
   try {
     result.ilm = await hasIlm(transport);
-    const templateOptions: TemplateOptions = { retention: options.retention ?? '30d' };
+    const templateOptions: TemplateOptions = { retention };
     if (result.ilm) {
       const name = options.ilmPolicyName ?? 'elkhound';
       templateOptions.ilmPolicy = name;
-      const existing = await transport.json<
-        Record<string, { policy?: { _meta?: { version?: number } } }>
-      >({
+      const policy = withFingerprint(ilmPolicy(retention), ['policy', '_meta']);
+      const path = `/_ilm/policy/${encodeURIComponent(name)}`;
+      const existing = await transport.json<Record<string, { policy?: { _meta?: Meta } }>>({
         method: 'GET',
-        path: `/_ilm/policy/${encodeURIComponent(name)}`,
+        path,
       });
-      const version = existing.body?.[name]?.policy?._meta?.version;
-      if (existing.status === 200 && typeof version === 'number' && version >= TEMPLATE_VERSION) {
-        result.current.push(`ilm:${name}`);
-      } else {
-        await put(
-          transport,
-          `/_ilm/policy/${encodeURIComponent(name)}`,
-          ilmPolicy(templateOptions.retention),
-        );
-        result.installed.push(`ilm:${name}`);
-      }
+      const installed = existing.status === 200 ? existing.body?.[name]?.policy?._meta : undefined;
+      await installUnlessCurrent(
+        transport,
+        path,
+        `ilm:${name}`,
+        policy,
+        installed,
+        ['policy', '_meta'],
+        result,
+      );
     }
     for (const [name, body] of Object.entries(componentTemplates(templateOptions))) {
-      await installIfOlder(
+      const path = `/_component_template/${encodeURIComponent(name)}`;
+      const existing = await transport.json<{
+        component_templates?: Array<{ component_template?: InstalledTemplate }>;
+      }>({ method: 'GET', path });
+      const installed = installedMeta(
+        existing.status === 200
+          ? existing.body?.component_templates?.[0]?.component_template
+          : undefined,
+      );
+      await installUnlessCurrent(
         transport,
-        '_component_template',
-        'component_templates',
+        path,
         name,
-        body,
+        withFingerprint(body, ['_meta']),
+        installed,
+        ['_meta'],
         result,
       );
     }
     for (const [name, body] of Object.entries(indexTemplates())) {
-      await installIfOlder(transport, '_index_template', 'index_templates', name, body, result);
+      const path = `/_index_template/${encodeURIComponent(name)}`;
+      const existing = await transport.json<{
+        index_templates?: Array<{ index_template?: InstalledTemplate }>;
+      }>({ method: 'GET', path });
+      const installed = installedMeta(
+        existing.status === 200 ? existing.body?.index_templates?.[0]?.index_template : undefined,
+      );
+      await installUnlessCurrent(
+        transport,
+        path,
+        name,
+        withFingerprint(body, ['_meta']),
+        installed,
+        ['_meta'],
+        result,
+      );
     }
     return result;
   } finally {
@@ -86,26 +122,59 @@ export async function hasIlm(transport: HttpTransport): Promise<boolean> {
   return answer.status === 200 && typeof answer.body?.operation_mode === 'string';
 }
 
-async function installIfOlder(
+interface Meta {
+  version?: unknown;
+  fingerprint?: unknown;
+}
+
+interface InstalledTemplate {
+  version?: unknown;
+  _meta?: Meta;
+}
+
+/** Templates have Elasticsearch's own `version`; a hand-made one may lack our `_meta`. */
+function installedMeta(template: InstalledTemplate | undefined): Meta | undefined {
+  if (!template) return undefined;
+  return {
+    version: template.version ?? template._meta?.version,
+    fingerprint: template._meta?.fingerprint,
+  };
+}
+
+type Body = Record<string, unknown>;
+
+/** A copy of `body` whose `_meta` (at `metaPath`) carries a hash of the rest of the body. */
+export function withFingerprint(body: Body, metaPath: readonly string[]): Body {
+  const fingerprint = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+  const copy = structuredClone(body);
+  let node = copy;
+  for (const key of metaPath) node = (node[key] ??= {}) as Body;
+  node.fingerprint = fingerprint;
+  return copy;
+}
+
+function metaOf(body: Body, metaPath: readonly string[]): Meta {
+  let node: unknown = body;
+  for (const key of metaPath) node = (node as Body)[key];
+  return node as Meta;
+}
+
+async function installUnlessCurrent(
   transport: HttpTransport,
-  endpoint: '_component_template' | '_index_template',
-  listKey: 'component_templates' | 'index_templates',
+  path: string,
   name: string,
-  body: Record<string, unknown>,
+  body: Body,
+  installed: Meta | undefined,
+  metaPath: readonly string[],
   result: SetupResult,
 ): Promise<void> {
-  const path = `/${endpoint}/${encodeURIComponent(name)}`;
-  const existing = await transport.json<
-    Record<string, Array<Record<string, { version?: number }>>>
-  >({
-    method: 'GET',
-    path,
-  });
-  const entry = existing.status === 200 ? existing.body?.[listKey]?.[0] : undefined;
-  const installed = entry
-    ? Object.values(entry).find((value) => typeof value === 'object')?.version
-    : undefined;
-  if (typeof installed === 'number' && installed >= TEMPLATE_VERSION) {
+  const version = installed?.version;
+  if (
+    typeof version === 'number' &&
+    (version > TEMPLATE_VERSION ||
+      (version === TEMPLATE_VERSION &&
+        installed?.fingerprint === metaOf(body, metaPath).fingerprint))
+  ) {
     result.current.push(name);
     return;
   }

@@ -5,7 +5,7 @@
 // `numeric_labels.*`, whose dynamic templates pin their types so they never conflict.
 
 /** Bump when any template body changes: installed templates of a lower version are replaced. */
-export const TEMPLATE_VERSION = 2;
+export const TEMPLATE_VERSION = 3;
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 export const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
@@ -30,7 +30,7 @@ function object(properties: Record<string, Mapping>): Mapping {
 const commonProperties: Record<string, Mapping> = {
   '@timestamp': date,
   data_stream: object({ type: keyword, dataset: keyword, namespace: keyword }),
-  message: { type: 'text' },
+  message: text,
   trace: object({ id: keyword }),
   span: object({ id: keyword, name: keyword, kind: keyword }),
   parent: object({ id: keyword }),
@@ -105,6 +105,8 @@ const commonProperties: Record<string, Mapping> = {
     operation: object({ name: keyword }),
     provider: object({ name: keyword }),
     system: keyword,
+    token: object({ type: keyword }),
+    embeddings: object({ dimension: object({ count: long }) }),
     request: object({
       model: keyword,
       max_tokens: long,
@@ -159,10 +161,23 @@ const commonProperties: Record<string, Mapping> = {
     error: object({ category: keyword }),
   }),
   server: object({ address: keyword, port: long }),
-  url: object({ full: keyword, path: keyword, scheme: keyword }),
+  client: object({ address: keyword, port: long }),
+  url: object({ full: keyword, path: keyword, scheme: keyword, query: keyword }),
   http: object({
+    route: keyword,
     request: object({ method: keyword }),
     response: object({ status_code: long }),
+  }),
+  user_agent: object({
+    original: { ...keyword, fields: { text: { type: 'text' } } },
+  }),
+  // The database client conventions (db.*) as @elkhound/ecs keeps them; ECS has no db field set.
+  db: object({
+    system: object({ name: keyword }),
+    namespace: keyword,
+    operation: object({ name: keyword }),
+    collection: object({ name: keyword }),
+    query: object({ text: { ...keyword, ignore_above: 8191, fields: { text: { type: 'text' } } } }),
   }),
   labels: { type: 'object', dynamic: true },
   numeric_labels: { type: 'object', dynamic: true },
@@ -176,6 +191,23 @@ const commonProperties: Record<string, Mapping> = {
 const dynamicTemplates = [
   { labels: { path_match: 'labels.*', mapping: { type: 'keyword', ignore_above: 1024 } } },
   { numeric_labels: { path_match: 'numeric_labels.*', mapping: { type: 'double' } } },
+  // A gen_ai.* or elkhound.* attribute the template does not know yet (the conventions move):
+  // an integer first seen would map it as long and silently truncate later fractions.
+  // (One template per prefix: array path_match needs Elasticsearch 8.9+.)
+  {
+    unknown_gen_ai_numbers: {
+      path_match: 'gen_ai.*',
+      match_mapping_type: 'long',
+      mapping: { type: 'double' },
+    },
+  },
+  {
+    unknown_elkhound_numbers: {
+      path_match: 'elkhound.*',
+      match_mapping_type: 'long',
+      mapping: { type: 'double' },
+    },
+  },
   {
     other_strings: {
       match_mapping_type: 'string',
@@ -206,6 +238,11 @@ const signalProperties: Record<Signal, Record<string, Mapping>> = {
       type: keyword,
       temporality: keyword,
       monotonic: bool,
+      start_time: date,
+      count: long,
+      sum: double,
+      min: double,
+      max: double,
     }),
     value: double,
     histogram: { type: 'object', enabled: false },

@@ -9,8 +9,8 @@ import {
   indexTemplateName,
   setupElasticsearch,
 } from '../src';
-import { componentTemplates } from '../src/templates';
-import { hasIlm } from '../src/setup';
+import { componentTemplates, indexTemplates } from '../src/templates';
+import { hasIlm, withFingerprint } from '../src/setup';
 import { FaultProxy } from './fault-proxy';
 
 const url = () => process.env.ELASTICSEARCH_URL as string;
@@ -53,6 +53,51 @@ describe('index templates and setup', function () {
     assert.equal(installed.index_templates[0]?.index_template.version, TEMPLATE_VERSION);
   });
 
+  it('replaces a template whose options changed at the same version, and never downgrades a newer one', async () => {
+    await setupElasticsearch({ url: url() });
+    try {
+      const shorter = await setupElasticsearch({ url: url() }, { retention: '7d' });
+      assert.deepEqual(shorter.installed, ['elkhound@settings']);
+      const settings = await client.cluster.getComponentTemplate({ name: 'elkhound@settings' });
+      assert.equal(
+        settings.component_templates[0]?.component_template.template.lifecycle?.data_retention,
+        '7d',
+      );
+    } finally {
+      const back = await setupElasticsearch({ url: url() });
+      assert.deepEqual(back.installed, ['elkhound@settings']);
+    }
+
+    // A newer Elkhound installed version + 1: this package leaves it alone.
+    const name = indexTemplateName('metrics');
+    const ours = withFingerprint(indexTemplates()[name] as Record<string, unknown>, ['_meta']);
+    const putIndexTemplate = async (version: number) => {
+      const transport = new HttpTransport({ url: url() });
+      const answer = await transport.json({
+        method: 'PUT',
+        path: `/_index_template/${name}`,
+        body: JSON.stringify({ ...ours, version }),
+      });
+      transport.close();
+      assert.equal(answer.status, 200);
+    };
+    await putIndexTemplate(TEMPLATE_VERSION + 1);
+    try {
+      const older = await setupElasticsearch({ url: url() });
+      assert.deepEqual(older.installed, []);
+      assert.ok(older.current.includes(name));
+      const kept = await client.indices.getIndexTemplate({ name });
+      assert.equal(kept.index_templates[0]?.index_template.version, TEMPLATE_VERSION + 1);
+    } finally {
+      await putIndexTemplate(TEMPLATE_VERSION);
+    }
+    assert.deepEqual((await setupElasticsearch({ url: url() })).installed, []);
+    await assert.rejects(
+      setupElasticsearch({ url: url() }, { retention: 'a month' }),
+      /retention: "a month"/,
+    );
+  });
+
   it('gives a new data stream the explicit mapping and keeps unknown labels conflict-free', async () => {
     await setupElasticsearch({ url: url() });
     const namespace = `map${Date.now().toString(36)}`;
@@ -70,11 +115,15 @@ describe('index templates and setup', function () {
             usage: { input_tokens: 10 },
             request: { model: 'gpt-4o' },
             input: { messages: { a: 'x' } },
+            // A GenAI attribute the templates do not know yet, first seen as an integer.
+            future: { score: 3 },
           },
           elkhound: { cost: { total: 0.001 } },
           error: { stack_trace: 'Error: x\n at y' },
           labels: { user_tier: 'gold' },
           numeric_labels: { attempt: 3 },
+          message: 'searchable words',
+          db: { query: { text: 'SELECT 1' } },
         }),
       },
       // The same label names with other JSON types: labels stay keyword, numeric_labels double.
@@ -114,6 +163,13 @@ describe('index templates and setup', function () {
     assert.equal(at('error.stack_trace').index, false);
     assert.equal(at('labels.user_tier').type, 'keyword');
     assert.equal(at('numeric_labels.attempt').type, 'double');
+    assert.equal(at('message').type, 'text');
+    assert.equal(
+      (at('message') as { fields?: { keyword?: { type?: string } } }).fields?.keyword?.type,
+      'keyword',
+    );
+    assert.equal(at('db.query.text').type, 'keyword');
+    assert.equal(at('gen_ai.future.score').type, 'double');
   });
 
   it('detects that the test cluster has no ILM, and shapes the ILM policy for clusters that do', async () => {
