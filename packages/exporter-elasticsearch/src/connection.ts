@@ -8,6 +8,9 @@ export interface ElasticsearchConnectionOptions {
   password?: string;
   /** PEM text of the CA that signed the cluster's certificate. */
   ca?: string;
+  /** Path of that PEM file, read once when the connection is validated (`ELASTICSEARCH_CA_FILE`). */
+  caFile?: string;
+  /** Default true; false accepts any certificate (test clusters only). */
   rejectUnauthorized?: boolean;
   headers?: Record<string, string>;
   /** Per HTTP request; default 30 s. */
@@ -33,21 +36,23 @@ export function connectionOptionsFromEnv(
     options.username = env.ELASTICSEARCH_USERNAME;
     options.password = env.ELASTICSEARCH_PASSWORD ?? '';
   }
-  if (env.ELASTICSEARCH_CA_FILE) {
-    try {
-      options.ca = readFileSync(env.ELASTICSEARCH_CA_FILE, 'utf8');
-    } catch (error) {
-      throw new ConnectionConfigError(
-        `ELASTICSEARCH_CA_FILE: cannot read "${env.ELASTICSEARCH_CA_FILE}": ${(error as Error).message}`,
-      );
-    }
-  }
+  if (env.ELASTICSEARCH_CA_FILE) options.caFile = env.ELASTICSEARCH_CA_FILE;
   return validateConnection(options);
 }
 
+/**
+ * Checks the options and returns them ready for the transport: `caFile` read into `ca`, an API
+ * key given as `id:key` encoded the way Elasticsearch expects. Throws `ConnectionConfigError`
+ * naming the key, the value (never a secret) and what was expected.
+ */
 export function validateConnection(
   options: ElasticsearchConnectionOptions,
 ): ElasticsearchConnectionOptions {
+  if (typeof options?.url !== 'string' || options.url.trim() === '') {
+    throw new ConnectionConfigError(
+      'ELASTICSEARCH_URL: no URL given; expected e.g. http://127.0.0.1:9200',
+    );
+  }
   let parsed: URL;
   try {
     parsed = new URL(options.url);
@@ -66,6 +71,16 @@ export function validateConnection(
       'ELASTICSEARCH_API_KEY and ELASTICSEARCH_USERNAME are both set; expected one way to authenticate',
     );
   }
+  if (options.password !== undefined && options.username === undefined) {
+    throw new ConnectionConfigError(
+      'ELASTICSEARCH_PASSWORD is set without ELASTICSEARCH_USERNAME; expected both for basic auth',
+    );
+  }
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (typeof value !== 'string' || /[\r\n]/.test(value)) {
+      throw new ConnectionConfigError(`headers.${name}: expected a string without line breaks`);
+    }
+  }
   if (
     options.requestTimeoutMs !== undefined &&
     !(Number.isFinite(options.requestTimeoutMs) && options.requestTimeoutMs > 0)
@@ -74,7 +89,21 @@ export function validateConnection(
       `requestTimeoutMs: ${options.requestTimeoutMs} is not a positive number of milliseconds`,
     );
   }
-  return options;
+  const validated = { ...options };
+  if (options.caFile !== undefined && options.ca === undefined) {
+    try {
+      validated.ca = readFileSync(options.caFile, 'utf8');
+    } catch (error) {
+      throw new ConnectionConfigError(
+        `ELASTICSEARCH_CA_FILE: cannot read "${options.caFile}": ${(error as Error).message}; expected a PEM file`,
+      );
+    }
+  }
+  // Kibana shows a new key as `id:key` or already encoded; Elasticsearch wants base64(id:key).
+  if (options.apiKey !== undefined && options.apiKey.includes(':')) {
+    validated.apiKey = Buffer.from(options.apiKey).toString('base64');
+  }
+  return validated;
 }
 
 /** A description safe for logs: the URL without credentials and the kind of auth, never secrets. */
@@ -84,7 +113,9 @@ export function describeConnection(options: ElasticsearchConnectionOptions): str
     : options.username
       ? `basic auth as ${options.username}`
       : 'no auth';
-  return `${redactUrl(options.url)} (${auth}${options.ca ? ', custom CA' : ''})`;
+  const ca = options.ca || options.caFile ? ', custom CA' : '';
+  const tls = options.rejectUnauthorized === false ? ', certificates not verified' : '';
+  return `${redactUrl(options.url)} (${auth}${ca}${tls})`;
 }
 
 function redactUrl(url: string): string {

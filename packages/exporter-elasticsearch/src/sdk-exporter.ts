@@ -1,6 +1,6 @@
 import { context, diag } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
-import type { EcsDocument } from '@elkhound/ecs';
+import { isValidNamespace, type EcsDocument } from '@elkhound/ecs';
 import { BulkWriter, type BulkWriterOptions } from './bulk-writer';
 import {
   describeConnection,
@@ -15,8 +15,37 @@ export interface ElasticsearchExporterOptions {
   namespace?: string;
   /** Install templates before the first export; default true. */
   setup?: boolean | SetupOptions;
-  /** Bulk writer tuning; the connection comes from `connection`. */
+  /**
+   * Bulk writer tuning; the connection comes from `connection`. Retries default to 5 within
+   * 20 s, inside the span processors' 30 s export timeout: an in-process exporter must not hold
+   * the application's telemetry for minutes (the sidecar is the durable path).
+   */
   bulk?: Omit<BulkWriterOptions, 'connection'>;
+}
+
+const EXPORTER_RETRY = { maxRetries: 5, maxElapsedMs: 20_000 };
+
+/** Validated in one place: a wrong value gets a message naming the key, the value and what was expected. */
+function validateOptions(options: ElasticsearchExporterOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('Elasticsearch exporter options: expected an object with `connection`');
+  }
+  validateConnection(options.connection);
+  if (
+    options.namespace !== undefined &&
+    !(typeof options.namespace === 'string' && isValidNamespace(options.namespace))
+  ) {
+    throw new RangeError(
+      `namespace: "${String(options.namespace)}" is not a data stream namespace; expected lowercase letters, digits, _ and . (no -), at most 100 characters`,
+    );
+  }
+  if (
+    options.setup !== undefined &&
+    typeof options.setup !== 'boolean' &&
+    (options.setup === null || typeof options.setup !== 'object')
+  ) {
+    throw new TypeError(`setup: ${String(options.setup)} is not a boolean or setup options`);
+  }
 }
 
 /**
@@ -33,10 +62,11 @@ export abstract class ElasticsearchExporterBase<Item> {
   protected readonly namespace: string;
 
   constructor(private readonly options: ElasticsearchExporterOptions) {
-    validateConnection(options.connection);
+    validateOptions(options);
     this.namespace = options.namespace ?? 'default';
     this.writer = new BulkWriter({
       ...options.bulk,
+      retry: { ...EXPORTER_RETRY, ...options.bulk?.retry },
       connection: options.connection,
       onRejected: (rejected) => {
         for (const document of rejected) {
@@ -89,6 +119,7 @@ export abstract class ElasticsearchExporterBase<Item> {
       diag.error('Elkhound could not map telemetry to ECS', error);
       return { code: ExportResultCode.FAILED, error: error as Error };
     }
+    if (documents.length === 0) return { code: ExportResultCode.SUCCESS };
     await this.ensureSetup();
     const outcome = await this.writer.send(documents);
     if (outcome.unsent.length > 0) {
@@ -103,6 +134,12 @@ export abstract class ElasticsearchExporterBase<Item> {
     return { code: ExportResultCode.SUCCESS };
   }
 
+  /**
+   * Templates before the first document, so the data streams are created with their mapping.
+   * A failed setup does not fail the export: the credentials may write documents without
+   * managing templates (they were installed by `elkhound setup`), and an unreachable cluster
+   * fails the bulk request anyway. It is reported and tried again with the next export.
+   */
   private ensureSetup(): Promise<void> {
     if (this.options.setup === false) return Promise.resolve();
     this.setupDone ??= setupElasticsearch(
@@ -111,8 +148,11 @@ export abstract class ElasticsearchExporterBase<Item> {
     ).then(
       () => undefined,
       (error: unknown) => {
-        this.setupDone = undefined; // try again with the next export
-        throw error;
+        this.setupDone = undefined;
+        diag.warn(
+          `Elkhound could not install the Elasticsearch templates on ${describeConnection(this.options.connection)}; ` +
+            `documents are sent anyway: ${error instanceof Error ? error.message : String(error)}`,
+        );
       },
     );
     return this.setupDone;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { ElasticsearchConnectionOptions } from './connection';
+import { validateConnection, type ElasticsearchConnectionOptions } from './connection';
 
 export interface TransportResponse {
   status: number;
@@ -27,7 +27,8 @@ export class HttpTransport {
   private readonly defaultHeaders: Record<string, string>;
   private readonly timeoutMs: number;
 
-  constructor(private readonly options: ElasticsearchConnectionOptions) {
+  constructor(connection: ElasticsearchConnectionOptions) {
+    const options = validateConnection(connection);
     this.base = new URL(options.url);
     const secure = this.base.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: 16, keepAliveMsecs: 10_000 };

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { context, trace, SpanStatusCode, type Attributes } from '@opentelemetry/api';
+import {
+  context,
+  diag,
+  DiagLogLevel,
+  trace,
+  SpanStatusCode,
+  type Attributes,
+  type DiagLogger,
+} from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -144,5 +152,111 @@ describe('ElasticsearchSpanExporter and ElasticsearchLogRecordExporter', functio
       exporter.export([], resolve),
     );
     assert.equal(afterShutdown.code, ExportResultCode.FAILED);
+  });
+
+  describe('reporting through diag', () => {
+    const messages: Array<{ level: string; text: string }> = [];
+    const record =
+      (level: string) =>
+      (text: string, ...rest: unknown[]) =>
+        messages.push({ level, text: [text, ...rest.map(String)].join(' ') });
+    const logger: DiagLogger = {
+      error: record('error'),
+      warn: record('warn'),
+      info: record('info'),
+      debug: record('debug'),
+      verbose: record('verbose'),
+    };
+    beforeEach(() => {
+      messages.length = 0;
+      diag.setLogger(logger, { logLevel: DiagLogLevel.DEBUG, suppressOverrideMessage: true });
+    });
+    afterEach(() => diag.disable());
+
+    it('reports a rejected span with reason and hint, its content only at debug, and calls back SUCCESS', async () => {
+      const namespace = `rej${Date.now().toString(36)}`;
+      const exporter = new ElasticsearchSpanExporter({ connection: { url: url() }, namespace });
+      const provider = new TracerProvider({ spanProcessors: [] });
+      const span = provider.getTracer('t').startSpan('chat broken', {
+        attributes: { 'gen_ai.usage.input_tokens': 'many', 'app.secret_prompt': 'tell me' },
+      });
+      span.end();
+      const pending = new Promise<ExportResult>((resolve) =>
+        exporter.export([span as unknown as ReadableSpan], resolve),
+      );
+      let settled = false;
+      void pending.then(() => (settled = true));
+      await exporter.forceFlush();
+      assert.ok(settled, 'forceFlush waited for the export in flight');
+      assert.equal((await pending).code, ExportResultCode.SUCCESS);
+      await exporter.shutdown();
+      const warnings = messages.filter((message) => message.level === 'warn');
+      assert.equal(warnings.length, 1, JSON.stringify(messages));
+      assert.match(warnings[0]?.text ?? '', /document_parsing_exception/);
+      assert.match(warnings[0]?.text ?? '', /gen_ai\.usage\.input_tokens/);
+      assert.match(warnings[0]?.text ?? '', /mapping conflict/);
+      assert.ok(!warnings[0]?.text.includes('tell me'), 'content stays out of warnings');
+      assert.ok(
+        messages.some((message) => message.level === 'debug' && message.text.includes('tell me')),
+      );
+    });
+
+    it('calls back FAILED when setup and export cannot reach the cluster, and never logs the API key', async () => {
+      const exporter = new ElasticsearchLogRecordExporter({
+        connection: {
+          url: 'http://127.0.0.1:9',
+          apiKey: 'id-1:very-secret-key',
+          requestTimeoutMs: 1000,
+        },
+        bulk: { retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 2 } },
+      });
+      const result = await new Promise<ExportResult>((resolve) => {
+        exporter.export([], resolve);
+      });
+      // Nothing to send is a success without a request.
+      assert.equal(result.code, ExportResultCode.SUCCESS);
+      const span = new TracerProvider({ spanProcessors: [] }).getTracer('t').startSpan('lost');
+      span.end();
+      const spanExporter = new ElasticsearchSpanExporter({
+        connection: {
+          url: 'http://127.0.0.1:9',
+          apiKey: 'id-1:very-secret-key',
+          requestTimeoutMs: 1000,
+        },
+        bulk: { retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 2 } },
+      });
+      const failed = await new Promise<ExportResult>((resolve) =>
+        spanExporter.export([span as unknown as ReadableSpan], resolve),
+      );
+      assert.equal(failed.code, ExportResultCode.FAILED);
+      assert.ok(
+        messages.some((message) =>
+          /could not install the Elasticsearch templates/.test(message.text),
+        ),
+      );
+      const everything = messages.map((message) => message.text).join('\n') + String(failed.error);
+      assert.ok(!everything.includes('very-secret-key'));
+      assert.ok(!everything.includes(Buffer.from('id-1:very-secret-key').toString('base64')));
+      await Promise.all([spanExporter.shutdown(), spanExporter.shutdown(), exporter.shutdown()]);
+    });
+
+    it('refuses options that cannot work, naming the key, the value and what was expected', () => {
+      assert.throws(
+        () => new ElasticsearchSpanExporter({ connection: { url: url() }, namespace: 'My-Team' }),
+        /namespace: "My-Team" is not a data stream namespace; expected lowercase/,
+      );
+      assert.throws(
+        () => new ElasticsearchSpanExporter({ connection: { url: 'elasticsearch:9200' } }),
+        /ELASTICSEARCH_URL/,
+      );
+      assert.throws(
+        () =>
+          new ElasticsearchSpanExporter({
+            connection: { url: url() },
+            bulk: { retry: { maxRetries: -1 } },
+          }),
+        /retry\.maxRetries: -1/,
+      );
+    });
   });
 });

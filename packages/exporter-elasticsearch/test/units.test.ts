@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   actionLine,
   connectionOptionsFromEnv,
@@ -106,6 +109,35 @@ describe('bulk units', () => {
     assert.throws(
       () => validateConnection({ url: 'http://x', apiKey: 'k', username: 'u' }),
       /both set/,
+    );
+  });
+
+  it('reads the CA file, encodes id:key API keys, and pairs the password with a user name', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'elkhound-ca-'));
+    const caFile = join(folder, 'ca.pem');
+    writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const options = connectionOptionsFromEnv({
+      ELASTICSEARCH_URL: 'https://es.example:9243',
+      ELASTICSEARCH_CA_FILE: caFile,
+      ELASTICSEARCH_USERNAME: 'elastic',
+      ELASTICSEARCH_PASSWORD: 'changeme',
+    });
+    assert.match(options?.ca ?? '', /BEGIN CERTIFICATE/);
+    const description = describeConnection(options!);
+    assert.equal(description, 'https://es.example:9243 (basic auth as elastic, custom CA)');
+    assert.ok(!description.includes('changeme'));
+    assert.equal(
+      validateConnection({ url: 'http://x:9200', apiKey: 'VuaCfGcBCdbkQm:ui2lp2axTNmsyakw9' })
+        .apiKey,
+      Buffer.from('VuaCfGcBCdbkQm:ui2lp2axTNmsyakw9').toString('base64'),
+    );
+    assert.throws(
+      () => validateConnection({ url: 'http://x:9200', password: 'p' }),
+      /ELASTICSEARCH_PASSWORD is set without ELASTICSEARCH_USERNAME/,
+    );
+    assert.throws(
+      () => validateConnection({ url: 'http://x:9200', requestTimeoutMs: 0 }),
+      /requestTimeoutMs: 0 is not a positive number/,
     );
   });
 });
