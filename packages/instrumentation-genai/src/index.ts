@@ -13,4 +13,4 @@ export {
   DEFAULT_MAX_CONTENT_LENGTH,
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
 } from './config';
-export { OPENAI_COMPATIBLE_HOSTS } from './providers/openai';
+export { OPENAI_COMPATIBLE_HOSTS } from './providers/openai/index';

@@ -1,4 +1,4 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash, createHmac, hash as oneShotHash, type Hash, type Hmac } from 'node:crypto';
 
 /**
  * Prompt hashes, as docs/prompt-hash.md specifies them so anyone can recompute one outside Node:
@@ -14,11 +14,9 @@ export class PromptHasher {
   }
 
   hash(value: unknown): string {
-    const digest: Hash | Hmac = this.key ? createHmac('sha256', this.key) : createHash('sha256');
-    const sink = new DigestSink(digest);
+    const sink = new DigestSink(this.key);
     writeCanonical(value, sink);
-    sink.flush();
-    return this.prefix + digest.digest('hex');
+    return this.prefix + sink.hex();
   }
 }
 
@@ -28,20 +26,30 @@ interface Sink {
 
 /**
  * Feeds the canonical text to the digest in slices of a few KiB: a long conversation is hashed
- * without building its whole JSON text, and without a native call per token.
+ * without building its whole JSON text, and without a native call per token. A text that fits in
+ * one slice (most prompts) is hashed in one call, which is cheaper than a streaming digest.
  */
 class DigestSink implements Sink {
   private pending = '';
-  constructor(private readonly digest: Hash | Hmac) {}
+  private digest: Hash | Hmac | undefined;
+  constructor(private readonly key: string | undefined) {}
 
   write(text: string): void {
     this.pending += text;
-    if (this.pending.length > 8192) this.flush();
+    if (this.pending.length > 8192) {
+      this.digest ??= this.key ? createHmac('sha256', this.key) : createHash('sha256');
+      this.digest.update(this.pending, 'utf8');
+      this.pending = '';
+    }
   }
 
-  flush(): void {
-    if (this.pending.length > 0) this.digest.update(this.pending, 'utf8');
-    this.pending = '';
+  hex(): string {
+    if (!this.digest && !this.key) return oneShotHash('sha256', this.pending, 'hex');
+    const digest = (this.digest ??= this.key
+      ? createHmac('sha256', this.key)
+      : createHash('sha256'));
+    if (this.pending.length > 0) digest.update(this.pending, 'utf8');
+    return digest.digest('hex');
   }
 }
 

@@ -84,6 +84,7 @@ export class GenAICall {
   private readonly settings: ResolvedConfig;
   private readonly spanContext: Context;
   private contentValues: Record<string, AnyValue> | undefined;
+  private chunkAttributes: Attributes | undefined;
 
   constructor(
     private readonly dependencies: RecorderDependencies,
@@ -134,9 +135,13 @@ export class GenAICall {
     if (this.firstChunkAt === undefined) this.firstChunkAt = now;
     else {
       try {
+        // The SDK hashes the attributes of every measurement, and this one is taken per chunk:
+        // it carries the conventions' required attributes only (operation, provider, model),
+        // in one object per call.
+        this.chunkAttributes ??= this.requiredAttributes();
         this.dependencies
           .metrics()
-          .timePerOutputChunk.record((now - this.lastChunkAt) / 1000, this.metricAttributes());
+          .timePerOutputChunk.record((now - this.lastChunkAt) / 1000, this.chunkAttributes);
       } catch (error) {
         diag.error('elkhound: could not record a chunk time', error);
       }
@@ -148,7 +153,6 @@ export class GenAICall {
   /** The app asks for the next chunk: while it waits the stream is not idle. */
   reading(waiting: boolean): void {
     this.reads += waiting ? 1 : -1;
-    this.lastActivityAt = performance.now();
   }
 
   /**
@@ -237,6 +241,15 @@ export class GenAICall {
     }
     abandonedStreams.unregister(this);
     this.partial = undefined;
+  }
+
+  private requiredAttributes(): Attributes {
+    const attributes: Attributes = {
+      [semconv.ATTR_GEN_AI_OPERATION_NAME]: this.request.operation,
+      [semconv.ATTR_GEN_AI_PROVIDER_NAME]: this.request.provider,
+    };
+    if (this.request.model) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = this.request.model;
+    return attributes;
   }
 
   private metricAttributes(responseModel?: string): Attributes {

@@ -1,5 +1,5 @@
 // The SDKs GenAIInstrumentation patches: one entry (one file or folder) per SDK.
-import { openai } from './openai';
+import { openai } from './openai/index';
 import type { ProviderPatch } from './provider';
 
 export const PROVIDERS: readonly ProviderPatch[] = [openai];
