@@ -1,18 +1,14 @@
-import {
-  calcPrice,
-  findProvider,
-  type ModelInfo,
-  type Provider,
-  type Usage as PriceDataUsage,
-} from '@pydantic/genai-prices';
+import { calcPrice, findProvider, type ModelInfo, type Provider } from '@pydantic/genai-prices';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findOverride, loadOverrides, type OverridePrice, type Overrides } from './overrides';
 import { priceDataProvider } from './providers';
 import type { Cost, PriceQuery, Usage } from './types';
+import { toPriceDataUsage, usageProblem } from './usage';
 
 // The version of the bundled price data: the package's own. Its `exports` hide package.json, so
-// it is read from beside the resolved entry point. Prices are never fetched.
+// it is read from beside the resolved entry point. Prices are never fetched: `updatePrices` (the
+// package's only way to replace its data) is never called.
 const DATA_VERSION = `@pydantic/genai-prices@${priceDataVersion()}`;
 
 function priceDataVersion(): string {
@@ -31,27 +27,42 @@ interface FlatPrices {
   output: number;
   cacheRead: number;
   cacheWrite: number;
+  /** The model has its own price for these parts: usage that reports them goes to calcPrice. */
+  pricesCacheWrite1h: boolean;
+  pricesReasoning: boolean;
+  pricesAudio: boolean;
 }
 
-interface Match {
+interface DataMatch {
+  /** The provider reduced to the one matched model, so calcPrice does not scan the others. */
   provider: Provider;
   model: ModelInfo;
-  /** Set when the model's prices are flat numbers (no tiers, no time constraints). */
+  /** Set when the model's prices are flat numbers (no tiers, no time constraints, no fees). */
   flat?: FlatPrices;
 }
 
-const MAX_MEMOISED = 2048;
+/** What one (provider, model) pair resolves to, memoised. */
+interface Resolution {
+  override: OverridePrice | undefined;
+  data: DataMatch | undefined;
+}
+
+const NOTHING: Resolution = { override: undefined, data: undefined };
+
+/** Pairs memoised per book; past this the memo starts again, so a flood of ids cannot grow it. */
+const MAX_MEMOISED = 4096;
 
 /**
  * Prices calls from the bundled @pydantic/genai-prices data plus user overrides. The data's own
- * `calcPrice` scans every model of a provider (tens of microseconds a call), so the match of a
- * (provider, model) is memoised, and models with flat prices are priced here with the same
+ * `calcPrice` scans every model of a provider (microseconds a call), so what a (provider, model)
+ * pair resolves to is memoised, and models with flat prices are priced here with the same
  * arithmetic — a test checks both paths agree for every bundled model. Unknown models are
- * memoised too, and never priced as 0.
+ * memoised too, and never priced as 0. `price()` never throws.
  */
 export class PriceBook {
   readonly version: string;
-  private readonly matches = new Map<string, Match | null>();
+  private readonly resolutions = new Map<string, Map<string, Resolution>>();
+  private memoised = 0;
   private readonly providers = new Map<string, Provider | null>();
 
   private constructor(private readonly overrides: Overrides | undefined) {
@@ -65,43 +76,74 @@ export class PriceBook {
   }
 
   price(query: PriceQuery): Cost {
-    const models = [query.responseModel, query.requestModel].filter(
-      (model): model is string => !!model,
-    );
-    if (models.length === 0)
-      return { priced: false, pricingVersion: this.version, reason: 'no model' };
-    for (const model of models) {
-      const override = findOverride(this.overrides, query.provider, model);
-      if (override) return this.fromOverride(override, query, model);
+    try {
+      return this.priceOrThrow(query);
+    } catch (error) {
+      // The data's calcPrice throws on usage shapes it cannot split (e.g. audio tokens next to
+      // cache reads for a model with a cached-audio price): no price rather than a wrong one.
+      return this.unpriced(`cannot price: ${(error as Error).message}`);
     }
-    for (const model of models) {
-      const match = this.match(query.provider, model);
-      if (match) return this.fromData(match, query);
-    }
-    return {
-      priced: false,
-      pricingVersion: this.version,
-      reason: `no price for ${models.join(' or ')} at provider ${query.provider}`,
-    };
   }
 
-  private match(provider: string, model: string): Match | null {
-    const key = `${provider}\0${model}`;
-    const known = this.matches.get(key);
-    if (known !== undefined) return known;
-    const dataProvider = this.provider(provider);
-    let match: Match | null = null;
-    if (dataProvider) {
-      const probe = calcPrice({ input_tokens: 1, output_tokens: 1 }, model, {
-        provider: dataProvider,
-      });
-      if (probe) {
-        match = { provider: { ...dataProvider, models: [probe.model] }, model: probe.model };
-        const flat = flatPrices(probe.model);
-        if (flat) match.flat = flat;
-      }
+  private priceOrThrow(query: PriceQuery): Cost {
+    const { provider, responseModel, requestModel } = query;
+    const response = responseModel ? this.resolve(provider, responseModel) : NOTHING;
+    const request =
+      requestModel && requestModel !== responseModel
+        ? this.resolve(provider, requestModel)
+        : NOTHING;
+    // A user's price for either model wins over the data's price for either.
+    const override = response.override ?? request.override;
+    const data = response.data ?? request.data;
+    if (!override && !data) {
+      if (!responseModel && !requestModel) return this.unpriced('no model');
+      const models = [responseModel, requestModel].filter((model) => model).join(' or ');
+      return this.unpriced(`no price for ${models} at provider ${provider}`);
     }
-    if (this.matches.size < MAX_MEMOISED) this.matches.set(key, match);
+    const problem = usageProblem(query.usage);
+    if (problem) return this.unpriced(`invalid usage: ${problem}`);
+    if (override) {
+      const model = response.override ? responseModel! : requestModel!;
+      return this.fromOverride(override, query.usage, model, provider);
+    }
+    return this.fromData(data!, query);
+  }
+
+  private resolve(provider: string, model: string): Resolution {
+    const known = this.resolutions.get(provider)?.get(model);
+    if (known) return known;
+    const override = findOverride(this.overrides, provider, model);
+    const data = this.matchData(provider, model);
+    const resolution = override || data ? { override, data } : NOTHING;
+    if (this.memoised >= MAX_MEMOISED) {
+      this.resolutions.clear();
+      this.memoised = 0;
+    }
+    let byModel = this.resolutions.get(provider);
+    if (!byModel) {
+      byModel = new Map();
+      this.resolutions.set(provider, byModel);
+    }
+    byModel.set(model, resolution);
+    this.memoised++;
+    return resolution;
+  }
+
+  private matchData(provider: string, model: string): DataMatch | undefined {
+    const dataProvider = this.provider(provider);
+    if (!dataProvider) return undefined;
+    // A probe finds the model by the data's own rules (snapshots, regional Bedrock ids, a
+    // provider's fallback providers such as Azure's); its prices do not matter here.
+    const probe = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, {
+      provider: dataProvider,
+    });
+    if (!probe) return undefined;
+    const match: DataMatch = {
+      provider: { ...dataProvider, models: [probe.model] },
+      model: probe.model,
+    };
+    const flat = flatPrices(probe.model);
+    if (flat) match.flat = flat;
     return match;
   }
 
@@ -114,13 +156,18 @@ export class PriceBook {
     return found;
   }
 
-  private fromData(match: Match, query: PriceQuery): Cost {
+  private fromData(match: DataMatch, query: PriceQuery): Cost {
     const usage = query.usage;
     const flat = match.flat;
-    if (flat && !usage.cacheWrite1hTokens) {
+    if (
+      flat &&
+      !(flat.pricesCacheWrite1h && usage.cacheWrite1hTokens) &&
+      !(flat.pricesReasoning && usage.reasoningTokens) &&
+      !(flat.pricesAudio && (usage.inputAudioTokens || usage.outputAudioTokens))
+    ) {
       const cacheRead = usage.cacheReadTokens ?? 0;
       const cacheWrite = usage.cacheWriteTokens ?? 0;
-      const uncached = Math.max(0, usage.inputTokens - cacheRead - cacheWrite);
+      const uncached = usage.inputTokens - cacheRead - cacheWrite;
       const input =
         (uncached * flat.input + cacheRead * flat.cacheRead + cacheWrite * flat.cacheWrite) / 1e6;
       const output = (usage.outputTokens * flat.output) / 1e6;
@@ -130,13 +177,7 @@ export class PriceBook {
       provider: match.provider,
       ...(query.timestamp ? { timestamp: query.timestamp } : {}),
     });
-    if (!result) {
-      return {
-        priced: false,
-        pricingVersion: this.version,
-        reason: `no price for ${match.model.id} at this time`,
-      };
-    }
+    if (!result) return this.unpriced(`no price for ${match.model.id} at this time`);
     // total_price also holds per-request fees, which are neither input nor output.
     return this.priced(
       result.input_price,
@@ -148,18 +189,20 @@ export class PriceBook {
     );
   }
 
-  private fromOverride(price: OverridePrice, query: PriceQuery, model: string): Cost {
-    const usage = query.usage;
+  private fromOverride(price: OverridePrice, usage: Usage, model: string, provider: string): Cost {
     const cacheRead = usage.cacheReadTokens ?? 0;
     const cacheWrite = usage.cacheWriteTokens ?? 0;
-    const uncached = Math.max(0, usage.inputTokens - cacheRead - cacheWrite);
+    const cacheWrite1h =
+      price.cacheWrite1hPerMTok === undefined ? 0 : (usage.cacheWrite1hTokens ?? 0);
+    const uncached = usage.inputTokens - cacheRead - cacheWrite;
     const input =
       (uncached * price.inputPerMTok +
         cacheRead * (price.cacheReadPerMTok ?? price.inputPerMTok) +
-        cacheWrite * (price.cacheWritePerMTok ?? price.inputPerMTok)) /
+        (cacheWrite - cacheWrite1h) * (price.cacheWritePerMTok ?? price.inputPerMTok) +
+        cacheWrite1h * (price.cacheWrite1hPerMTok ?? 0)) /
       1e6;
     const output = (usage.outputTokens * price.outputPerMTok) / 1e6;
-    return this.priced(input, output, 'override', model, query.provider);
+    return this.priced(input, output, 'override', model, provider);
   }
 
   private priced(
@@ -182,45 +225,57 @@ export class PriceBook {
       provider,
     };
   }
-}
 
-export function toPriceDataUsage(usage: Usage): PriceDataUsage {
-  const out: PriceDataUsage = {
-    input_tokens: usage.inputTokens,
-    output_tokens: usage.outputTokens,
-  };
-  if (usage.cacheReadTokens) out.cache_read_tokens = usage.cacheReadTokens;
-  if (usage.cacheWriteTokens) out.cache_write_tokens = usage.cacheWriteTokens;
-  if (usage.cacheWrite1hTokens) out.cache_write_1h_tokens = usage.cacheWrite1hTokens;
-  return out;
+  private unpriced(reason: string): Cost {
+    return { priced: false, pricingVersion: this.version, reason };
+  }
 }
 
 /** Price units the fast path prices itself. */
 const FAST_UNITS = new Set(['input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok']);
-/** Units priced on usage Elkhound never reports to the price data (images, audio, searches…). */
-const UNREPORTED_UNIT =
-  /audio|image|video|document|citation|searches_kcount|messages_kcount|hours|output_reasoning_mtok|cache_write_1h_mtok/;
+/**
+ * Units the fast path may leave aside: priced only on usage Elkhound reports apart (1-hour cache
+ * writes, reasoning, audio: such usage goes to calcPrice when the model prices it), or on usage
+ * Elkhound never reports (images, video, searches, pages), which calcPrice would price at 0 too.
+ */
+const CACHE_WRITE_1H_UNITS = new Set(['cache_write_1h_mtok']);
+const REASONING_UNITS = new Set(['output_reasoning_mtok']);
+const AUDIO_UNIT = /audio/;
+const UNREPORTED_UNIT = /image|video|document|citation|searches_kcount/;
 
-function flatPrices(model: ModelInfo): FlatPrices | undefined {
+export function flatPrices(model: ModelInfo): FlatPrices | undefined {
   const prices = model.prices;
   if (Array.isArray(prices)) return undefined; // prices that change over time: calcPrice decides
-  // Any other unit (a per-request fee such as requests_kcount, one added to the data later)
-  // leaves the pricing to calcPrice, which knows it.
+  let pricesCacheWrite1h = false;
+  let pricesReasoning = false;
+  let pricesAudio = false;
   for (const key of Object.keys(prices)) {
-    if (!FAST_UNITS.has(key) && !UNREPORTED_UNIT.test(key)) return undefined;
+    if (prices[key] === undefined) continue;
+    if (FAST_UNITS.has(key)) {
+      if (typeof prices[key] !== 'number') return undefined; // tiers
+    } else if (CACHE_WRITE_1H_UNITS.has(key)) pricesCacheWrite1h = true;
+    else if (REASONING_UNITS.has(key)) pricesReasoning = true;
+    else if (AUDIO_UNIT.test(key)) pricesAudio = true;
+    // Anything else (a per-request fee such as requests_kcount, durations, a unit added to the
+    // data later) leaves the pricing to calcPrice, which knows it.
+    else if (!UNREPORTED_UNIT.test(key)) return undefined;
   }
-  const number = (key: string) => {
-    const value = prices[key];
-    return typeof value === 'number' ? value : value === undefined ? undefined : Number.NaN;
+  const input = prices.input_mtok as number | undefined;
+  const output = prices.output_mtok as number | undefined;
+  // A model priced by neither (pages, seconds) is for calcPrice to decide.
+  if (input === undefined && output === undefined) return undefined;
+  // As in calcPrice, a part without its own price is priced as the whole it belongs to.
+  const cacheRead = (prices.cache_read_mtok as number | undefined) ?? input ?? 0;
+  const cacheWrite = (prices.cache_write_mtok as number | undefined) ?? input ?? 0;
+  return {
+    input: input ?? 0,
+    output: output ?? 0,
+    cacheRead,
+    cacheWrite,
+    pricesCacheWrite1h,
+    pricesReasoning,
+    pricesAudio,
   };
-  const input = number('input_mtok');
-  const output = number('output_mtok');
-  if (input === undefined || output === undefined || Number.isNaN(input) || Number.isNaN(output))
-    return undefined;
-  const cacheRead = number('cache_read_mtok') ?? input;
-  const cacheWrite = number('cache_write_mtok') ?? input;
-  if (Number.isNaN(cacheRead) || Number.isNaN(cacheWrite)) return undefined;
-  return { input, output, cacheRead, cacheWrite };
 }
 
 let defaultBook: PriceBook | undefined;

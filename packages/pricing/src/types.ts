@@ -13,6 +13,10 @@ export interface Usage {
   cacheWrite1hTokens?: number;
   /** Part of outputTokens. */
   reasoningTokens?: number;
+  /** Part of inputTokens, when the provider reports it (audio models). */
+  inputAudioTokens?: number;
+  /** Part of outputTokens, when the provider reports it (audio models). */
+  outputAudioTokens?: number;
 }
 
 export interface PriceQuery {
