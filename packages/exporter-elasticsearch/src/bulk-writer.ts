@@ -92,6 +92,8 @@ interface PendingAdd {
   reject: (error: unknown) => void;
 }
 
+const isAuthenticationStatus = (status: number): boolean => status === 401 || status === 403;
+
 const newOutcome = (): BulkOutcome => ({
   acknowledged: 0,
   duplicates: 0,
@@ -304,8 +306,12 @@ export class BulkWriter {
           pending = retry;
           cause = `${retry.length} document(s) answered 429/5xx`;
           retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-        } else if (isRetryableStatus(response.status)) {
-          cause = `bulk request answered ${response.status}`;
+        } else if (isRetryableStatus(response.status) || isAuthenticationStatus(response.status)) {
+          // 401/403 on the whole request is the credentials, not the documents: they wait for a
+          // fixed key (the sidecar keeps them queued) rather than fill the dead-letter queue.
+          cause = isAuthenticationStatus(response.status)
+            ? `bulk request answered ${response.status}: check ELASTICSEARCH_API_KEY / ELASTICSEARCH_USERNAME and the privileges on the data streams`
+            : `bulk request answered ${response.status}`;
           retryAfterMs = parseRetryAfter(response.headers['retry-after']);
         } else {
           this.rejectAll(pending, response.status, response.body);
@@ -334,15 +340,13 @@ export class BulkWriter {
     }
   }
 
-  /** The whole request refused for good (a 400 on the request itself, 401, 403, 413...). */
+  /** The whole request refused for good (a 400 on the request itself, 413...). */
   private rejectAll(pending: Entry[], status: number, body: Buffer): void {
     const reason = body.toString('utf8', 0, Math.min(body.length, 2000));
     const hint =
-      status === 401 || status === 403
-        ? 'check ELASTICSEARCH_API_KEY / ELASTICSEARCH_USERNAME and the privileges on the data streams'
-        : status === 413
-          ? 'the bulk request is larger than http.max_content_length: lower flushBytes'
-          : hintFor(`http_${status}`, reason);
+      status === 413
+        ? 'the bulk request is larger than http.max_content_length: lower flushBytes'
+        : hintFor(`http_${status}`, reason);
     const rejected: RejectedDocument[] = new Array<RejectedDocument>(pending.length);
     for (let index = 0; index < pending.length; index++) {
       const entry = pending[index] as Entry;

@@ -112,6 +112,7 @@ describe('BulkWriter against the real Elasticsearch', function () {
     proxy.faults.push(
       { kind: 'status', status: 429, retryAfter: '0' },
       { kind: 'status', status: 503 },
+      { kind: 'status', status: 401 },
       { kind: 'item-429' },
       { kind: 'drop-after-forward' },
       { kind: 'drop-before-forward' },
@@ -137,6 +138,7 @@ describe('BulkWriter against the real Elasticsearch', function () {
     );
     assert.ok(retries.some((cause) => cause.includes('429')));
     assert.ok(retries.some((cause) => cause.includes('503')));
+    assert.ok(retries.some((cause) => cause.includes('401: check ELASTICSEARCH_API_KEY')));
     assert.ok(retries.some((cause) => cause.startsWith('network')));
     assert.ok(retries.some((cause) => cause.includes('document(s) answered 429/5xx')));
     assert.equal(await count(client, `logs-elkhound-${namespace}`), 60);
