@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { FakeOpenAI } from '@elkhound/test-support';
+
+const run = promisify(execFile);
+
+describe('ESM: openai imported by an ES module app is patched through the loader hook', () => {
+  const server = new FakeOpenAI();
+  before(() => server.start());
+  after(() => server.stop());
+
+  it('records the plain, streamed and Responses API calls of an ESM app (dist build)', async () => {
+    const folder = join(__dirname, 'fixtures', 'esm');
+    const { stdout } = await run(process.execPath, ['--import', './setup.mjs', 'app.mjs'], {
+      cwd: folder,
+      env: { ...process.env, FAKE_OPENAI_URL: server.baseURL, NODE_OPTIONS: '' },
+    });
+    const spans = JSON.parse(stdout) as Array<{
+      name: string;
+      attributes: Record<string, unknown>;
+    }>;
+    assert.deepEqual(
+      spans.map((span) => span.name),
+      ['chat gpt-4o-mini', 'chat gpt-4o-mini', 'chat gpt-4o-mini'],
+    );
+    assert.equal(spans[0]?.attributes['gen_ai.usage.input_tokens'], 1240);
+    assert.equal(spans[1]?.attributes['gen_ai.request.stream'], true);
+    assert.equal(spans[1]?.attributes['gen_ai.usage.output_tokens'], 96);
+    assert.equal(spans[2]?.attributes['gen_ai.usage.reasoning.output_tokens'], 64);
+    assert.equal(
+      spans[0]?.attributes['elkhound.prompt.hash'],
+      spans[1]?.attributes['elkhound.prompt.hash'],
+    );
+  });
+});
