@@ -37,8 +37,11 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
     return { category: 'cancelled', type };
   if (/Timeout/i.test(className ?? '') || /ETIMEDOUT|timed out/i.test(text))
     return { category: 'timeout', type };
-  if (status === 401 || status === 403) return { category: 'authentication', type };
-  if (status === 429) return { category: 'rate_limit', type };
+  if (status === 401 || status === 403 || code === 'invalid_api_key')
+    return { category: 'authentication', type };
+  // Errors reported inside a stream (Responses API `response.failed`) carry a code, no status.
+  if (status === 429 || code === 'rate_limit_exceeded' || code === 'insufficient_quota')
+    return { category: 'rate_limit', type };
   if (
     /context_length_exceeded|maximum context length|too many tokens|prompt is too long/i.test(text)
   ) {
@@ -46,11 +49,15 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
   }
   if (/content_filter|content_policy|safety/i.test(text))
     return { category: 'content_filter', type };
-  if (typeof status === 'number' && status >= 500) return { category: 'server_error', type };
+  if ((typeof status === 'number' && status >= 500) || code === 'server_error')
+    return { category: 'server_error', type };
   if (typeof status === 'number' && status >= 400) return { category: 'invalid_request', type };
   if (/Connection|ECONNREFUSED|ECONNRESET|ENOTFOUND|fetch failed|socket/i.test(text))
     return { category: 'network_error', type };
   if (error instanceof SyntaxError || /parse|JSON/i.test(text))
     return { category: 'parsing_error', type };
+  // The SDK's own argument checks throw its base error class (or a TypeError) before sending.
+  if (className === 'OpenAIError' || error instanceof TypeError || code === 'invalid_prompt')
+    return { category: 'invalid_request', type };
   return { category: 'network_error', type };
 }

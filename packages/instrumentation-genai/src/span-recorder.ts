@@ -85,6 +85,9 @@ export class GenAICall {
   private readonly spanContext: Context;
   private contentValues: Record<string, AnyValue> | undefined;
   private chunkAttributes: Attributes | undefined;
+  private cost: number | undefined;
+  /** Set by a stream observer: what was accumulated so far, for an abandoned stream. */
+  partial: (() => GenAIResponse) | undefined;
 
   constructor(
     private readonly dependencies: RecorderDependencies,
@@ -192,9 +195,6 @@ export class GenAICall {
     this.span.setAttribute(semconv.ATTR_ELKHOUND_STREAM_ABANDONED, true);
     this.end(partial ?? this.partial?.() ?? {});
   }
-
-  /** Set by a stream observer: what was accumulated so far, for an abandoned stream. */
-  partial: (() => GenAIResponse) | undefined;
 
   end(response: GenAIResponse): void {
     if (this.ended) return;
@@ -313,8 +313,6 @@ export class GenAICall {
     if (usage) this.recordCost(usage, response.model);
     return this.metricAttributes(response.model);
   }
-
-  private cost: number | undefined;
 
   private recordCost(usage: Usage, responseModel: string | undefined): void {
     try {
