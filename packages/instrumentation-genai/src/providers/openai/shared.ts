@@ -4,6 +4,7 @@ import type { Usage } from '@elkhound/pricing';
 import type { ResolvedConfig } from '../../config';
 import type { MessagePart, ToolDefinition } from '../../content';
 import type { GenAIRequest } from '../../span-recorder';
+import { foldUsage } from '../../usage';
 import { locate } from './hosts';
 
 export function number(value: unknown): number | undefined {
@@ -51,24 +52,21 @@ export interface ResponsesUsage {
   output_tokens_details?: { reasoning_tokens?: number | null } | null;
 }
 
-/**
- * OpenAI's input counts already include cached tokens and its output counts reasoning tokens,
- * which is what the conventions define: nothing to fold, only to copy.
- */
-export function usageFromCounts(
+/** OpenAI's input counts already include cached tokens, and its output counts reasoning tokens. */
+function usageFromCounts(
   input: unknown,
   output: unknown,
   cached: unknown,
   reasoning: unknown,
 ): Usage | undefined {
-  const inputTokens = number(input);
-  if (inputTokens === undefined) return undefined;
-  const usage: Usage = { inputTokens, outputTokens: number(output) ?? 0 };
-  const cacheRead = number(cached);
-  if (cacheRead !== undefined) usage.cacheReadTokens = cacheRead;
-  const reasoningTokens = number(reasoning);
-  if (reasoningTokens !== undefined) usage.reasoningTokens = reasoningTokens;
-  return usage;
+  return foldUsage({
+    input,
+    inputIncludesCache: true,
+    cacheRead: cached,
+    output,
+    reasoning,
+    outputIncludesReasoning: true,
+  });
 }
 
 export function chatUsage(usage: ChatUsage | null | undefined): Usage | undefined {
