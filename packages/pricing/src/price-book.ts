@@ -1,4 +1,11 @@
 import { calcPrice, findProvider, type ModelInfo, type Provider } from '@pydantic/genai-prices';
+import {
+  canPrice,
+  compileModel,
+  pricesAt,
+  priceUsage,
+  type CompiledModel,
+} from './compiled-prices';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findOverride, loadOverrides, type OverridePrice, type Overrides } from './overrides';
@@ -21,24 +28,12 @@ function priceDataVersion(): string {
   }
 }
 
-/** The flat per-million-token prices the fast path prices itself; anything else goes to calcPrice. */
-interface FlatPrices {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  /** The model has its own price for these parts: usage that reports them goes to calcPrice. */
-  pricesCacheWrite1h: boolean;
-  pricesReasoning: boolean;
-  pricesAudio: boolean;
-}
-
 interface DataMatch {
   /** The provider reduced to the one matched model, so calcPrice does not scan the others. */
   provider: Provider;
   model: ModelInfo;
-  /** Set when the model's prices are flat numbers (no tiers, no time constraints, no fees). */
-  flat?: FlatPrices;
+  /** The model's prices compiled for the fast path. */
+  compiled: CompiledModel;
 }
 
 /** What one (provider, model) pair resolves to, memoised. */
@@ -138,13 +133,11 @@ export class PriceBook {
       provider: dataProvider,
     });
     if (!probe) return undefined;
-    const match: DataMatch = {
+    return {
       provider: { ...dataProvider, models: [probe.model] },
       model: probe.model,
+      compiled: compileModel(probe.model),
     };
-    const flat = flatPrices(probe.model);
-    if (flat) match.flat = flat;
-    return match;
   }
 
   private provider(provider: string): Provider | null {
@@ -158,20 +151,10 @@ export class PriceBook {
 
   private fromData(match: DataMatch, query: PriceQuery): Cost {
     const usage = query.usage;
-    const flat = match.flat;
-    if (
-      flat &&
-      !(flat.pricesCacheWrite1h && usage.cacheWrite1hTokens) &&
-      !(flat.pricesReasoning && usage.reasoningTokens) &&
-      !(flat.pricesAudio && (usage.inputAudioTokens || usage.outputAudioTokens))
-    ) {
-      const cacheRead = usage.cacheReadTokens ?? 0;
-      const cacheWrite = usage.cacheWriteTokens ?? 0;
-      const uncached = usage.inputTokens - cacheRead - cacheWrite;
-      const input =
-        (uncached * flat.input + cacheRead * flat.cacheRead + cacheWrite * flat.cacheWrite) / 1e6;
-      const output = (usage.outputTokens * flat.output) / 1e6;
-      return this.priced(input, output, 'local', match.model.id, query.provider);
+    const prices = pricesAt(match.compiled, query.timestamp);
+    if (prices && canPrice(prices, usage)) {
+      const cost = priceUsage(prices, usage);
+      return this.priced(cost.input, cost.output, 'local', match.model.id, query.provider);
     }
     const result = calcPrice(toPriceDataUsage(usage), match.model.id, {
       provider: match.provider,
@@ -229,53 +212,6 @@ export class PriceBook {
   private unpriced(reason: string): Cost {
     return { priced: false, pricingVersion: this.version, reason };
   }
-}
-
-/** Price units the fast path prices itself. */
-const FAST_UNITS = new Set(['input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok']);
-/**
- * Units the fast path may leave aside: priced only on usage Elkhound reports apart (1-hour cache
- * writes, reasoning, audio: such usage goes to calcPrice when the model prices it), or on usage
- * Elkhound never reports (images, video, searches, pages), which calcPrice would price at 0 too.
- */
-const CACHE_WRITE_1H_UNITS = new Set(['cache_write_1h_mtok']);
-const REASONING_UNITS = new Set(['output_reasoning_mtok']);
-const AUDIO_UNIT = /audio/;
-const UNREPORTED_UNIT = /image|video|document|citation|searches_kcount/;
-
-export function flatPrices(model: ModelInfo): FlatPrices | undefined {
-  const prices = model.prices;
-  if (Array.isArray(prices)) return undefined; // prices that change over time: calcPrice decides
-  let pricesCacheWrite1h = false;
-  let pricesReasoning = false;
-  let pricesAudio = false;
-  for (const key of Object.keys(prices)) {
-    if (prices[key] === undefined) continue;
-    if (FAST_UNITS.has(key)) {
-      if (typeof prices[key] !== 'number') return undefined; // tiers
-    } else if (CACHE_WRITE_1H_UNITS.has(key)) pricesCacheWrite1h = true;
-    else if (REASONING_UNITS.has(key)) pricesReasoning = true;
-    else if (AUDIO_UNIT.test(key)) pricesAudio = true;
-    // Anything else (a per-request fee such as requests_kcount, durations, a unit added to the
-    // data later) leaves the pricing to calcPrice, which knows it.
-    else if (!UNREPORTED_UNIT.test(key)) return undefined;
-  }
-  const input = prices.input_mtok as number | undefined;
-  const output = prices.output_mtok as number | undefined;
-  // A model priced by neither (pages, seconds) is for calcPrice to decide.
-  if (input === undefined && output === undefined) return undefined;
-  // As in calcPrice, a part without its own price is priced as the whole it belongs to.
-  const cacheRead = (prices.cache_read_mtok as number | undefined) ?? input ?? 0;
-  const cacheWrite = (prices.cache_write_mtok as number | undefined) ?? input ?? 0;
-  return {
-    input: input ?? 0,
-    output: output ?? 0,
-    cacheRead,
-    cacheWrite,
-    pricesCacheWrite1h,
-    pricesReasoning,
-    pricesAudio,
-  };
 }
 
 let defaultBook: PriceBook | undefined;

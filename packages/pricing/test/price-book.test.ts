@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { PRICE_DATA_PROVIDERS, PriceBook, type PriceQuery, type Usage } from '../src';
 import { toPriceDataUsage } from '../src/usage';
-import { close, priced, unpriced } from './helpers';
+import { close, priced, unpriced, type PricedCost } from './helpers';
 
 // Every expected cost below is computed by hand from the per-million-token prices of the
 // bundled @pydantic/genai-prices 0.1.8 data, quoted in each test's comment.
@@ -421,45 +421,68 @@ describe('PriceBook over the bundled @pydantic/genai-prices data', () => {
     });
   });
 
-  it('agrees with calcPrice for every bundled model of every mapped provider (fast path included)', () => {
+  it('agrees with calcPrice for every bundled model of every mapped provider, at many instants', () => {
+    // The fast path compiles flat, tiered and timed prices itself: it must give what the data's
+    // own calcPrice gives, for every model, usage shape and period (dates before and after
+    // price changes, peak and off-peak hours).
     const usages: Usage[] = [
       { inputTokens: 1234, outputTokens: 567 },
       { inputTokens: 5000, outputTokens: 300, cacheReadTokens: 4000, reasoningTokens: 200 },
       { inputTokens: 9000, outputTokens: 10, cacheReadTokens: 1000, cacheWriteTokens: 2000 },
       { inputTokens: 9000, outputTokens: 10, cacheWriteTokens: 2000, cacheWrite1hTokens: 500 },
       { inputTokens: 3000, outputTokens: 100, inputAudioTokens: 1000, outputAudioTokens: 40 },
+      {
+        inputTokens: 300_000,
+        outputTokens: 2000,
+        cacheReadTokens: 100_000,
+        cacheWriteTokens: 50_000,
+        cacheWrite1hTokens: 20_000,
+      },
     ];
-    const timestamp = new Date('2026-11-22T12:00:00Z');
+    const instants = [
+      '2024-06-01T12:00:00Z',
+      '2025-06-09T23:59:59.999Z',
+      '2025-06-10T00:00:00Z',
+      '2026-03-13T00:00:00Z',
+      '2026-08-17T00:30:00Z',
+      '2026-11-22T00:29:59Z',
+      '2026-11-22T02:00:00Z',
+      '2026-11-22T16:30:00Z',
+      '2027-06-01T12:00:00Z',
+    ].map((instant) => new Date(instant));
     let compared = 0;
     for (const [genAiProvider, dataProvider] of Object.entries(PRICE_DATA_PROVIDERS)) {
       if (dataProvider === 'openrouter') continue; // 700 models: the matching is the same code
       const provider = findProvider({ providerId: dataProvider });
       for (const model of provider?.models ?? []) {
-        for (const usage of usages) {
-          let direct: ReturnType<typeof calcPrice> | Error;
-          try {
-            direct = calcPrice(toPriceDataUsage(usage), model.id, {
-              providerId: dataProvider,
-              timestamp,
-            });
-          } catch (error) {
-            direct = error as Error;
+        for (const timestamp of Array.isArray(model.prices) ? instants : instants.slice(0, 1)) {
+          for (const usage of usages) {
+            let direct: ReturnType<typeof calcPrice> | Error;
+            try {
+              direct = calcPrice(toPriceDataUsage(usage), model.id, {
+                providerId: dataProvider,
+                timestamp,
+              });
+            } catch (error) {
+              direct = error as Error;
+            }
+            const query = { provider: genAiProvider, requestModel: model.id, usage, timestamp };
+            const cost = book.price(query);
+            const where = `${dataProvider}/${model.id} at ${timestamp.toISOString()}: ${JSON.stringify(usage)}`;
+            if (direct === null || direct instanceof Error) {
+              assert.equal(cost.priced, false, where);
+              continue;
+            }
+            assert.equal(cost.priced, true, `${where}: ${JSON.stringify(cost)}`);
+            const pricedCost = cost as PricedCost;
+            close(pricedCost.total, direct.total_price);
+            close(pricedCost.input, direct.input_price);
+            close(pricedCost.output, direct.output_price);
+            compared++;
           }
-          const cost = book.price({
-            provider: genAiProvider,
-            requestModel: model.id,
-            usage,
-            timestamp,
-          });
-          if (direct === null || direct instanceof Error) {
-            assert.equal(cost.priced, false, `${dataProvider}/${model.id}`);
-            continue;
-          }
-          close(priced(cost).total, direct.total_price);
-          compared++;
         }
       }
     }
-    assert.ok(compared > 1000, `compared ${compared} prices`);
+    assert.ok(compared > 2000, `compared ${compared} prices`);
   });
 });
