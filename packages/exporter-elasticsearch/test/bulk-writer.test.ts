@@ -106,7 +106,7 @@ describe('BulkWriter against the real Elasticsearch', function () {
     await writer.close();
   });
 
-  it('survives 429 with Retry-After, 503, per-item 429 and dropped connections: each document exactly once', async () => {
+  it('survives 429 with Retry-After, 503, 401, per-item 429, dropped connections and a node that never answers: each document exactly once', async () => {
     const proxy = new FaultProxy(url());
     await proxy.start();
     proxy.faults.push(
@@ -116,11 +116,12 @@ describe('BulkWriter against the real Elasticsearch', function () {
       { kind: 'item-429' },
       { kind: 'drop-after-forward' },
       { kind: 'drop-before-forward' },
+      { kind: 'hang' },
       { kind: 'item-429' },
     );
     const retries: string[] = [];
     const writer = new BulkWriter({
-      connection: { url: proxy.url },
+      connection: { url: proxy.url, requestTimeoutMs: 1500 },
       flushBytes: 2048,
       concurrency: 1,
       retry: { initialDelayMs: 5, maxDelayMs: 50, maxRetries: Infinity, maxElapsedMs: Infinity },
@@ -140,6 +141,7 @@ describe('BulkWriter against the real Elasticsearch', function () {
     assert.ok(retries.some((cause) => cause.includes('503')));
     assert.ok(retries.some((cause) => cause.includes('401: check ELASTICSEARCH_API_KEY')));
     assert.ok(retries.some((cause) => cause.startsWith('network')));
+    assert.ok(retries.some((cause) => cause.includes('no answer within 1500 ms')));
     assert.ok(retries.some((cause) => cause.includes('document(s) answered 429/5xx')));
     assert.equal(await count(client, `logs-elkhound-${namespace}`), 60);
     const ids = await client.search({

@@ -9,7 +9,8 @@ export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'item-429' } // forwards, then rewrites the first item of the answer to a 429
   | { kind: 'drop-after-forward' } // forwards, then closes the client connection: ES indexed, client saw nothing
-  | { kind: 'drop-before-forward' };
+  | { kind: 'drop-before-forward' }
+  | { kind: 'hang' }; // reads the request and never answers: the client's timeout must fire
 
 export class FaultProxy {
   readonly faults: Fault[] = [];
@@ -40,6 +41,7 @@ export class FaultProxy {
           );
           return;
         }
+        if (fault?.kind === 'hang') return;
         if (fault?.kind === 'drop-before-forward') {
           incoming.socket.destroy();
           return;
