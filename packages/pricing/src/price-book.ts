@@ -49,10 +49,11 @@ const MAX_MEMOISED = 4096;
 
 /**
  * Prices calls from the bundled @pydantic/genai-prices data plus user overrides. The data's own
- * `calcPrice` scans every model of a provider (microseconds a call), so what a (provider, model)
- * pair resolves to is memoised, and models with flat prices are priced here with the same
- * arithmetic — a test checks both paths agree for every bundled model. Unknown models are
- * memoised too, and never priced as 0. `price()` never throws.
+ * `calcPrice` scans every model of a provider and re-validates its prices (about 10 µs a call),
+ * so what a (provider, model) pair resolves to is memoised, and token prices — flat, tiered or
+ * timed — are compiled once and priced here with the same arithmetic (compiled-prices.ts; a test
+ * checks both agree for every bundled model). Unknown models are memoised too, and never priced
+ * as 0. `price()` never throws.
  */
 export class PriceBook {
   readonly version: string;

@@ -268,7 +268,7 @@ models:
     );
   });
 
-  it('loads the pricing-overrides example', () => {
+  it('loads the pricing-overrides example and prices each kind of entry in it', () => {
     const book = PriceBook.load({
       overridesFile: join(
         __dirname,
@@ -281,14 +281,46 @@ models:
       ),
     });
     assert.match(book.version, /\+example-gateway-2026-11$/);
-    const cost = priced(
+    const million = { inputTokens: 1e6, outputTokens: 1e6 };
+    const openai = priced(
+      book.price({ provider: 'openai', requestModel: 'gpt-4o-mini', usage: million }),
+    );
+    assert.equal(openai.source, 'override');
+    close(openai.total, 0.18 + 0.72);
+    // 1000 uncached at 3.3, 3000 5-minute writes at 4.125, 1000 1-hour writes at 6.6, 100 out at 16.5.
+    const anthropic = priced(
       book.price({
-        provider: 'openai',
-        requestModel: 'gpt-4o-mini',
-        usage: { inputTokens: 1e6, outputTokens: 1e6 },
+        provider: 'anthropic',
+        requestModel: 'claude-sonnet-4-5',
+        usage: {
+          inputTokens: 5000,
+          cacheWriteTokens: 4000,
+          cacheWrite1hTokens: 1000,
+          outputTokens: 100,
+        },
       }),
     );
-    assert.equal(cost.source, 'override');
-    close(cost.total, 0.18 + 0.72);
+    close(anthropic.total, (1000 * 3.3 + 3000 * 4.125 + 1000 * 6.6 + 100 * 16.5) / M);
+    close(
+      priced(book.price({ provider: 'vllm', requestModel: 'internal-qwen-72b', usage: million }))
+        .total,
+      0.15,
+    );
+    close(
+      priced(
+        book.price({
+          provider: 'openai',
+          requestModel: 'ft:gpt-4o-mini-2024-07-18:acme::abc123',
+          usage: million,
+        }),
+      ).total,
+      0.3 + 1.2,
+    );
+    // Not in the file: the bundled price (gpt-4o: 2.5 input, 10 output).
+    const bundled = priced(
+      book.price({ provider: 'openai', requestModel: 'gpt-4o', usage: million }),
+    );
+    assert.equal(bundled.source, 'local');
+    close(bundled.total, 12.5);
   });
 });

@@ -96,6 +96,21 @@ describe('PriceBook over the bundled @pydantic/genai-prices data', () => {
           sonnet.total,
         );
       }
+      // A global inference profile (global.anthropic.claude-sonnet-4-5-20250929-v1:0: 3 and 15)
+      // and a us. prefix on Meta's Llama 3.3 70B (meta.llama3-3-70b-instruct-v1:0: 0.72 and 0.72).
+      close(
+        price('aws.bedrock', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', {
+          inputTokens: 1000,
+          outputTokens: 100,
+        }).total,
+        (1000 * 3 + 100 * 15) / M,
+      );
+      const llama = price('aws.bedrock', 'us.meta.llama3-3-70b-instruct-v1:0', {
+        inputTokens: 1000,
+        outputTokens: 100,
+      });
+      assert.equal(llama.model, 'meta.llama3-3-70b-instruct-v1:0');
+      close(llama.total, (1000 * 0.72 + 100 * 0.72) / M);
       // amazon.nova-pro-v1:0: 0.8 input, 0.2 cache read, 3.2 output, with a us. prefix.
       close(
         price('aws.bedrock', 'us.amazon.nova-pro-v1:0', {
