@@ -1,0 +1,223 @@
+import { join } from 'node:path';
+import { BulkWriter, setupElasticsearch } from '@elkhound/exporter-elasticsearch';
+import { ConfigError, loadConfig, optionsHelp, type SidecarConfig } from '../config';
+import { DeadLetterQueue } from '../dlq/dead-letter-queue';
+import { createLogger, errorFields } from '../log';
+import { Sidecar } from '../sidecar';
+
+const USAGE = `Usage: elkhound <command> [options]
+
+Commands:
+  sidecar        Receive OTLP (HTTP 4318, gRPC 4317) and write ECS documents durably
+  setup          Install the index templates and lifecycle in Elasticsearch, then exit
+  dlq list       Show the documents Elasticsearch rejected for good
+  dlq replay     Send the dead-lettered documents again (e.g. after a template fix)
+
+Run "elkhound <command> --help" for the options of a command.
+`;
+
+const COMMON = `Options:
+  --config <file>   YAML configuration file (default: none); environment variables override it
+  -h, --help        Show this help
+`;
+
+const HELP: Record<string, string> = {
+  sidecar: `Usage: elkhound sidecar [--config <file>]
+
+Receives OTLP/HTTP (/v1/traces, /v1/logs, /v1/metrics; protobuf or JSON; gzip) and OTLP/gRPC,
+maps it to ECS, writes it to an fsynced on-disk queue before answering, and sends it to
+Elasticsearch (ELASTICSEARCH_URL) or, without Elasticsearch, to rotated NDJSON files.
+Health: GET /healthz, /readyz; Prometheus metrics: GET /metrics (on the HTTP port).
+SIGTERM: stop accepting, flush for at most shutdown_timeout_ms, keep the rest on disk.
+
+${COMMON}
+Settings (environment variable, YAML key, default):
+${optionsHelp()}
+`,
+  setup: `Usage: elkhound setup [--config <file>]
+
+Installs the index templates, component templates and lifecycle (ILM where the cluster has it)
+for traces-elkhound-*, logs-elkhound-*, metrics-elkhound-*. Idempotent. Reads ELASTICSEARCH_URL,
+ELASTICSEARCH_API_KEY, ELASTICSEARCH_USERNAME/PASSWORD, ELASTICSEARCH_CA_FILE and
+ELKHOUND_RETENTION (default 30d), or the same keys of the YAML file.
+
+${COMMON}`,
+  dlq: `Usage: elkhound dlq list [--json] [--config <file>]
+       elkhound dlq replay [--config <file>]
+
+list     one line per dead letter: time, data stream, id, status, error type and reason;
+         --json prints one JSON object per line with the document's source as well
+replay   sends every dead letter again with its own id (create: never a duplicate); those
+         acknowledged are removed, those rejected again stay with the new reason.
+The dead-letter queue lives in <data_dir>/dlq (ELKHOUND_DATA_DIR, default ./elkhound-data).
+
+${COMMON}`,
+};
+
+interface ParsedArguments {
+  command: string[];
+  configFile: string | undefined;
+  json: boolean;
+  help: boolean;
+}
+
+function parseArguments(argv: readonly string[]): ParsedArguments {
+  const parsed: ParsedArguments = { command: [], configFile: undefined, json: false, help: false };
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index] as string;
+    if (argument === '--help' || argument === '-h') parsed.help = true;
+    else if (argument === '--json') parsed.json = true;
+    else if (argument === '--config') {
+      const file = argv[++index];
+      if (file === undefined) throw new ConfigError('--config: expected a file path after it');
+      parsed.configFile = file;
+    } else if (argument.startsWith('--config='))
+      parsed.configFile = argument.slice('--config='.length);
+    else if (argument.startsWith('-'))
+      throw new ConfigError(`unknown option ${argument}; see elkhound --help`);
+    else parsed.command.push(argument);
+  }
+  return parsed;
+}
+
+/** The `elkhound` command; sets process.exitCode rather than exiting, so output is flushed. */
+export async function main(argv: readonly string[]): Promise<void> {
+  let parsed: ParsedArguments;
+  try {
+    parsed = parseArguments(argv);
+  } catch (error) {
+    process.stderr.write(`elkhound: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const [command, subcommand] = parsed.command;
+  if (command === undefined) {
+    process.stdout.write(USAGE);
+    process.exitCode = parsed.help ? 0 : 2;
+    return;
+  }
+  const help = HELP[command];
+  if (help === undefined) {
+    process.stderr.write(`elkhound: unknown command "${command}"\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed.help) {
+    process.stdout.write(help);
+    return;
+  }
+  let config: SidecarConfig;
+  try {
+    config = loadConfig({ ...(parsed.configFile ? { configFile: parsed.configFile } : {}) });
+  } catch (error) {
+    process.stderr.write(`elkhound: configuration: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    if (command === 'sidecar') await runSidecar(config);
+    else if (command === 'setup') await runSetup(config);
+    else if (subcommand === 'list') await listDeadLetters(config, parsed.json);
+    else if (subcommand === 'replay') await replayDeadLetters(config);
+    else {
+      process.stderr.write(`elkhound dlq: expected "list" or "replay"\n\n${HELP.dlq ?? ''}`);
+      process.exitCode = 2;
+    }
+  } catch (error) {
+    process.stderr.write(`elkhound ${command}: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function runSidecar(config: SidecarConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  let sidecar: Sidecar;
+  try {
+    sidecar = await Sidecar.start(config, logger);
+  } catch (error) {
+    logger.error('elkhound sidecar could not start', errorFields(error));
+    process.exitCode = 1;
+    return;
+  }
+  const stop = (signal: string): void => {
+    logger.info('stopping', { 'process.signal': signal });
+    // A last resort, which also holds the event loop open while the shutdown awaits promises:
+    // whatever is not acknowledged is in the queue anyway.
+    const deadline = setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting, the queue keeps the rest');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 10_000);
+    sidecar.stop().then(
+      () => {
+        clearTimeout(deadline);
+        process.exit(process.exitCode ?? 0);
+      },
+      (error: unknown) => {
+        logger.error('shutdown failed', errorFields(error));
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function requireElasticsearch(config: SidecarConfig): NonNullable<SidecarConfig['elasticsearch']> {
+  if (!config.elasticsearch) {
+    throw new Error('ELASTICSEARCH_URL (or elasticsearch.url in the config file) is not set');
+  }
+  return config.elasticsearch;
+}
+
+async function runSetup(config: SidecarConfig): Promise<void> {
+  const result = await setupElasticsearch(requireElasticsearch(config), {
+    retention: config.retention,
+  });
+  process.stdout.write(
+    `installed: ${result.installed.length ? result.installed.join(', ') : '(none)'}\n` +
+      `already current: ${result.current.length}\nILM: ${result.ilm ? 'yes' : 'not available, data stream lifecycle only'}\n`,
+  );
+}
+
+async function listDeadLetters(config: SidecarConfig, json: boolean): Promise<void> {
+  const letters = await new DeadLetterQueue(join(config.dataDirectory, 'dlq')).list();
+  if (json) {
+    for (const letter of letters) process.stdout.write(JSON.stringify(letter) + '\n');
+    return;
+  }
+  if (letters.length === 0) {
+    process.stdout.write('no dead letters\n');
+    return;
+  }
+  for (const letter of letters) {
+    process.stdout.write(
+      `${letter.time}  ${letter.dataStream}  ${letter.id}  ${letter.status} ${letter.errorType}: ${letter.reason}\n`,
+    );
+  }
+  process.stdout.write(`${letters.length} dead letter(s)\n`);
+}
+
+async function replayDeadLetters(config: SidecarConfig): Promise<void> {
+  const connection = requireElasticsearch(config);
+  const deadLetters = new DeadLetterQueue(join(config.dataDirectory, 'dlq'));
+  await deadLetters.open();
+  // A bounded retry: replay is run by a person, who wants an answer rather than a hang.
+  const writer = new BulkWriter({ connection, retry: { maxRetries: 5, maxElapsedMs: 60_000 } });
+  try {
+    const result = await deadLetters.replay(async (documents) => {
+      const outcome = await writer.send(documents);
+      if (outcome.unsent.length > 0) {
+        throw new Error(
+          `Elasticsearch did not take ${outcome.unsent.length} documents; nothing was removed`,
+        );
+      }
+      return outcome;
+    });
+    process.stdout.write(
+      `replayed ${result.replayed}: ${result.acknowledged} acknowledged, ${result.stillRejected} rejected again (kept)\n`,
+    );
+    if (result.stillRejected > 0) process.exitCode = 1;
+  } finally {
+    await writer.close();
+  }
+}

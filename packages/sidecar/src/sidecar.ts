@@ -1,0 +1,234 @@
+import { join } from 'node:path';
+import { describeConnection } from '@elkhound/exporter-elasticsearch';
+import type { SidecarConfig } from './config';
+import { DeadLetterQueue } from './dlq/dead-letter-queue';
+import { errorFields, type Logger } from './log';
+import { QueueConsumer } from './queue/consumer';
+import { DurableQueue } from './queue/durable-queue';
+import { GrpcReceiver } from './receiver/grpc-receiver';
+import { HttpReceiver } from './receiver/http-receiver';
+import { Ingest } from './receiver/ingest';
+import { SelfMetrics } from './self-metrics';
+import { ElasticsearchSink } from './sink/elasticsearch-sink';
+import { FileSink } from './sink/file-sink';
+import type { Sink } from './sink/sink';
+
+/**
+ * `elkhound sidecar`: receivers → durable queue → consumer → sink (Elasticsearch or NDJSON
+ * files), with the dead-letter queue beside the Elasticsearch sink.
+ */
+export class Sidecar {
+  readonly metrics = new SelfMetrics();
+  httpPort: number | undefined;
+  grpcPort: number | undefined;
+  private http: HttpReceiver | undefined;
+  private grpc: GrpcReceiver | undefined;
+  private consumer: QueueConsumer | undefined;
+  private sinkStarted = false;
+  private stopping: Promise<void> | undefined;
+  private readonly startAbort = new AbortController();
+
+  private constructor(
+    readonly config: SidecarConfig,
+    private readonly logger: Logger,
+    readonly queue: DurableQueue,
+    readonly deadLetters: DeadLetterQueue,
+    readonly sink: Sink,
+  ) {}
+
+  static async start(config: SidecarConfig, logger: Logger): Promise<Sidecar> {
+    const queue = await DurableQueue.open(join(config.dataDirectory, 'queue'), {
+      maxBytes: config.queueMaxBytes,
+      segmentBytes: config.queueSegmentBytes,
+      logger,
+    });
+    const deadLetters = await new DeadLetterQueue(join(config.dataDirectory, 'dlq')).open();
+    const sink: Sink = config.elasticsearch
+      ? new ElasticsearchSink({
+          connection: config.elasticsearch,
+          deadLetters,
+          logger,
+          setupOnStart: config.setupOnStart,
+          retention: config.retention,
+          flushBytes: config.bulkFlushBytes,
+          concurrency: config.bulkConcurrency,
+          gzip: config.bulkGzip,
+          retryMaxDelayMs: config.retryMaxDelayMs,
+        })
+      : new FileSink({
+          directory: config.fileSinkDirectory,
+          maxFileBytes: config.fileMaxBytes,
+          retain: config.fileRetain,
+        });
+    const sidecar = new Sidecar(config, logger, queue, deadLetters, sink);
+    await sidecar.begin();
+    return sidecar;
+  }
+
+  private async begin(): Promise<void> {
+    const { config, logger } = this;
+    this.metrics.gauges = () => this.gauges();
+    const ingest = new Ingest(this.queue, this.metrics, config.namespace, logger);
+    const tls =
+      config.tlsCertFile && config.tlsKeyFile
+        ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
+        : undefined;
+    if (config.httpPort !== undefined) {
+      this.http = new HttpReceiver({
+        host: config.host,
+        port: config.httpPort,
+        maxRequestBytes: config.maxRequestBytes,
+        maxDecompressedBytes: config.maxDecompressedBytes,
+        authToken: config.authToken,
+        tls,
+        ingest,
+        metrics: this.metrics,
+        logger,
+        readiness: () => this.readiness(),
+      });
+      this.httpPort = await this.http.listen();
+    }
+    if (config.grpcPort !== undefined) {
+      this.grpc = new GrpcReceiver({
+        host: config.host,
+        port: config.grpcPort,
+        maxDecompressedBytes: config.maxDecompressedBytes,
+        authToken: config.authToken,
+        tls,
+        ingest,
+        metrics: this.metrics,
+        logger,
+      });
+      this.grpcPort = await this.grpc.listen();
+    }
+    logger.info('elkhound sidecar listening', {
+      'elkhound.http.port': this.httpPort ?? null,
+      'elkhound.grpc.port': this.grpcPort ?? null,
+      'elkhound.sink': this.sink.kind,
+      'elkhound.elasticsearch': config.elasticsearch
+        ? describeConnection(config.elasticsearch)
+        : null,
+      'elkhound.data_dir': config.dataDirectory,
+      'elkhound.queue.documents': this.queue.documents,
+      'elkhound.tls': tls !== undefined,
+      'elkhound.auth': config.authToken !== undefined,
+    });
+    this.consumer = new QueueConsumer(this.queue, this.sink, this.metrics, logger, {
+      batchBytes: config.bulkFlushBytes,
+      inFlight: config.bulkConcurrency + 1,
+    });
+    // Receiving starts now; sending waits for the templates, so no data stream is ever created
+    // without its mappings. Elasticsearch down at start: keep trying while the queue fills.
+    void this.startSink();
+  }
+
+  private async startSink(): Promise<void> {
+    for (let attempt = 0; !this.startAbort.signal.aborted; attempt++) {
+      try {
+        await this.sink.start();
+        this.sinkStarted = true;
+        this.consumer?.start();
+        return;
+      } catch (error) {
+        const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+        this.logger.warn('sink not ready (templates or directory); retrying', {
+          ...errorFields(error),
+          'elkhound.retry.delay_ms': delay,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
+  }
+
+  private async readiness(): Promise<string[]> {
+    const problems: string[] = [];
+    if (this.queue.isClosed || this.stopping) problems.push('shutting down');
+    else if (!this.queue.hasRoomFor(1)) problems.push('queue full');
+    if (!this.sinkStarted) {
+      problems.push(
+        this.sink.kind === 'elasticsearch'
+          ? 'index templates not installed yet'
+          : 'file sink not ready',
+      );
+    }
+    if (!(await this.sink.ready())) {
+      problems.push(
+        this.sink.kind === 'elasticsearch'
+          ? 'Elasticsearch not reachable'
+          : 'file sink directory missing',
+      );
+    }
+    return problems;
+  }
+
+  private gauges(): ReturnType<SelfMetrics['gauges']> {
+    const counters = this.sink.counters();
+    return [
+      {
+        name: 'elkhound_documents_total',
+        help: 'Documents settled by the sink, by outcome.',
+        type: 'counter',
+        samples: [
+          { labels: { outcome: 'indexed' }, value: counters.indexed },
+          { labels: { outcome: 'duplicate' }, value: counters.duplicates },
+          { labels: { outcome: 'dead_lettered' }, value: counters.rejected },
+        ],
+      },
+      {
+        name: 'elkhound_documents_retried_total',
+        help: 'Document attempts sent again after 429, 5xx or a network error.',
+        type: 'counter',
+        samples: [{ labels: {}, value: counters.retried }],
+      },
+      {
+        name: 'elkhound_queue_bytes',
+        help: 'Bytes in the on-disk queue not yet acknowledged.',
+        type: 'gauge',
+        samples: [{ labels: {}, value: this.queue.bytes }],
+      },
+      {
+        name: 'elkhound_queue_documents',
+        help: 'Documents in the on-disk queue not yet acknowledged.',
+        type: 'gauge',
+        samples: [{ labels: {}, value: this.queue.documents }],
+      },
+      {
+        name: 'elkhound_queue_max_bytes',
+        help: 'Disk budget of the queue.',
+        type: 'gauge',
+        samples: [{ labels: {}, value: this.config.queueMaxBytes }],
+      },
+    ];
+  }
+
+  /**
+   * Graceful stop: no new requests, requests in flight answered, then the queue drained for at
+   * most the shutdown timeout; whatever is left stays on disk for the next start.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const started = Date.now();
+    const timeout = this.config.shutdownTimeoutMs;
+    this.startAbort.abort();
+    const grace = setTimeout(
+      () => {
+        this.http?.destroyConnections();
+        this.grpc?.forceClose();
+      },
+      Math.min(5_000, timeout),
+    );
+    await Promise.all([this.http?.close(), this.grpc?.close()]);
+    clearTimeout(grace);
+    await this.consumer?.stop(Math.max(0, timeout - (Date.now() - started)));
+    await this.queue.close();
+    await this.sink.close().catch(() => undefined);
+    this.logger.info('elkhound sidecar stopped', {
+      'elkhound.queue.documents': this.queue.documents,
+      'elkhound.queue.bytes': this.queue.bytes,
+    });
+  }
+}
