@@ -163,6 +163,31 @@ describe('receiver: answers and limits', function () {
     }
   });
 
+  it('gRPC: a gzip-compressed message over the decompressed limit is refused with RESOURCE_EXHAUSTED', async () => {
+    const client = new grpc.Client(
+      `127.0.0.1:${sidecar.grpcPort}`,
+      grpc.credentials.createInsecure(),
+      {
+        'grpc.default_compression_algorithm': 2, // gzip
+      },
+    );
+    try {
+      const error = await new Promise<grpc.ServiceError | null>((resolve) => {
+        client.makeUnaryRequest(
+          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          Buffer.alloc(6 * 1024 * 1024),
+          (failure) => resolve(failure),
+        );
+      });
+      assert.equal(error?.code, grpc.status.RESOURCE_EXHAUSTED);
+    } finally {
+      client.close();
+    }
+    assert.equal((await fetch(sidecar.url('/healthz'))).status, 200);
+  });
+
   it('fuzz: over 1,000 bad bodies are each answered 4xx, the process stays up with bounded memory', async () => {
     const next = random(20261122);
     const bodies: Array<{
