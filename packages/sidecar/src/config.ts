@@ -22,6 +22,7 @@ export interface SidecarConfig {
   tlsKeyFile: string | undefined;
   maxRequestBytes: number;
   maxDecompressedBytes: number;
+  maxInFlightBytes: number;
   queueMaxBytes: number;
   queueSegmentBytes: number;
   elasticsearch: ElasticsearchConnectionOptions | undefined;
@@ -128,6 +129,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'bytes',
     defaultText: '64MiB',
     description: 'Largest body after gunzip (gzip bombs); larger: 413.',
+  },
+  {
+    yaml: 'limits.max_in_flight_bytes',
+    env: 'ELKHOUND_MAX_IN_FLIGHT_BYTES',
+    kind: 'bytes',
+    defaultText: '128MiB',
+    description:
+      'Request bytes (received and decompressed) held by all HTTP requests at once; over it: 503 with Retry-After.',
   },
   {
     yaml: 'queue.max_bytes',
@@ -343,6 +352,7 @@ export function loadConfig(
     tlsKeyFile,
     maxRequestBytes: value('limits.max_request_bytes', asBytes, 8 * 1024 ** 2),
     maxDecompressedBytes: value('limits.max_decompressed_bytes', asBytes, 64 * 1024 ** 2),
+    maxInFlightBytes: value('limits.max_in_flight_bytes', asBytes, 128 * 1024 ** 2),
     queueMaxBytes: value('queue.max_bytes', asBytes, 1024 ** 3),
     queueSegmentBytes: value('queue.segment_bytes', asBytes, 16 * 1024 ** 2),
     elasticsearch: undefined,
@@ -364,6 +374,11 @@ export function loadConfig(
   if (config.maxDecompressedBytes < config.maxRequestBytes) {
     throw new ConfigError(
       `limits.max_decompressed_bytes (${config.maxDecompressedBytes}) is below limits.max_request_bytes (${config.maxRequestBytes}); expected at least as large`,
+    );
+  }
+  if (config.maxInFlightBytes < config.maxRequestBytes) {
+    throw new ConfigError(
+      `limits.max_in_flight_bytes (${config.maxInFlightBytes}) is below limits.max_request_bytes (${config.maxRequestBytes}); expected at least as large`,
     );
   }
   if (config.queueSegmentBytes > config.queueMaxBytes) {

@@ -79,6 +79,7 @@ export class Sidecar {
         port: config.httpPort,
         maxRequestBytes: config.maxRequestBytes,
         maxDecompressedBytes: config.maxDecompressedBytes,
+        maxInFlightBytes: config.maxInFlightBytes,
         authToken: config.authToken,
         tls,
         ingest,

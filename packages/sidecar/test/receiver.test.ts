@@ -342,3 +342,48 @@ describe('receiver: answers and limits', function () {
     assert.ok(rss < 300 * 1024 * 1024, `RSS ${Math.round(rss / 1048576)} MiB after the fuzz`);
   });
 });
+
+describe('receiver: in-flight byte budget', function () {
+  this.timeout(60_000);
+
+  it('a request that would take more than the budget while others hold it gets 503 with Retry-After, and succeeds later', async () => {
+    const sidecar = await spawnSidecar(
+      { ELKHOUND_MAX_REQUEST_BYTES: '1MiB', ELKHOUND_MAX_IN_FLIGHT_BYTES: '1536KiB' },
+      temporaryDirectory('budget'),
+    );
+    const http = await import('node:http');
+    // A slow client: declares 1 MiB and sends only the start, holding its share of the budget.
+    const slow = http.request({
+      host: '127.0.0.1',
+      port: sidecar.httpPort,
+      path: '/v1/traces',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-length': 1024 * 1024 },
+    });
+    slow.on('error', () => undefined);
+    slow.write(Buffer.alloc(100));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    try {
+      const huge = 'x'.repeat(900 * 1024);
+      const body = `{"resourceSpans":[{"resource":{"attributes":[{"key":"big","value":{"stringValue":"${huge}"}}]},"scopeSpans":[]}]}`;
+      const refused = await fetch(sidecar.url('/v1/traces'), {
+        method: 'POST',
+        headers: JSON_TYPE,
+        body,
+      });
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '1');
+      slow.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const accepted = await fetch(sidecar.url('/v1/traces'), {
+        method: 'POST',
+        headers: JSON_TYPE,
+        body,
+      });
+      assert.equal(accepted.status, 200);
+    } finally {
+      slow.destroy();
+      assert.equal(await sidecar.stop(), 0);
+    }
+  });
+});

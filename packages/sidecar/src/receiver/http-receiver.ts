@@ -16,6 +16,8 @@ export interface HttpReceiverOptions {
   port: number;
   maxRequestBytes: number;
   maxDecompressedBytes: number;
+  /** Request bytes (as received and decompressed) held by all requests at once; over it: 503. */
+  maxInFlightBytes: number;
   authToken: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
   ingest: Ingest;
@@ -39,6 +41,11 @@ const GRPC_CODE: Record<number, number> = {
   503: 14,
 };
 
+/** The bytes of the in-flight budget one request holds; released when it is answered. */
+interface Reservation {
+  bytes: number;
+}
+
 class HttpProblem extends Error {
   constructor(
     readonly status: number,
@@ -56,6 +63,7 @@ class HttpProblem extends Error {
  */
 export class HttpReceiver {
   private readonly server: http.Server;
+  private inFlightBytes = 0;
   private readonly routes = new Map<string, SignalHandler>(
     SIGNALS.map((signal) => [signal.httpPath, signal]),
   );
@@ -113,6 +121,7 @@ export class HttpReceiver {
     const signal = this.routes.get(path);
     if (!signal) return this.operations(path, request, response);
     const format = formatOf(request.headers['content-type']);
+    const reservation: Reservation = { bytes: 0 };
     try {
       if (request.method !== 'POST') {
         response.setHeader('allow', 'POST');
@@ -141,19 +150,33 @@ export class HttpReceiver {
           `content encoding "${encoding}" is not supported; expected gzip or none`,
         );
       }
-      const body = await this.readBody(request, encoding === 'gzip');
+      const body = await this.readBody(request, encoding === 'gzip', reservation);
       const result = await this.options.ingest.accept(signal, body, format);
       this.answer(response, signal, format, result);
     } catch (error) {
       if (!(error instanceof HttpProblem)) throw error;
       this.options.metrics.countRequest('http', signal.name, String(error.status));
-      if (error.status === 413 || error.status === 400) {
-        // The rest of a refused body is not read: close rather than drain it.
-        response.setHeader('connection', 'close');
-      }
+      if (error.status === 503) response.setHeader('retry-after', '1');
+      // The rest of a refused body is read and discarded (bounded by the server's request
+      // timeout): closing at once would make most clients fail with EPIPE before they see the
+      // answer, and retry blindly.
       sendError(response, error.status, format ?? 'json', error.message);
-      if (error.status === 413) request.resume();
+      request.resume();
+    } finally {
+      this.inFlightBytes -= reservation.bytes;
     }
+  }
+
+  /** Takes `bytes` more of the in-flight budget for a request, or refuses with a 503. */
+  private reserve(reservation: Reservation, bytes: number): void {
+    if (this.inFlightBytes + bytes > this.options.maxInFlightBytes) {
+      throw new HttpProblem(
+        503,
+        'the receiver holds as many request bytes as it may at once; retry shortly',
+      );
+    }
+    this.inFlightBytes += bytes;
+    reservation.bytes += bytes;
   }
 
   private answer(
@@ -197,7 +220,11 @@ export class HttpReceiver {
    * The body, with the request size limit enforced on Content-Length first and then on the bytes
    * actually received, and gunzip capped at the decompressed limit (gzip bombs stop there).
    */
-  private async readBody(request: http.IncomingMessage, gzipped: boolean): Promise<Buffer> {
+  private async readBody(
+    request: http.IncomingMessage,
+    gzipped: boolean,
+    reservation: Reservation,
+  ): Promise<Buffer> {
     const limit = this.options.maxRequestBytes;
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -206,15 +233,27 @@ export class HttpReceiver {
         `request body of ${declared} bytes is over the limit of ${limit} bytes`,
       );
     }
+    // The declared length is taken from the budget up front; a body without one as it arrives.
+    if (Number.isFinite(declared) && declared > 0) this.reserve(reservation, declared);
     const chunks: Buffer[] = [];
     let received = 0;
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer): void => {
         received += chunk.length;
+        let problem: HttpProblem | undefined;
         if (received > limit) {
+          problem = new HttpProblem(413, `request body is over the limit of ${limit} bytes`);
+        } else if (received > reservation.bytes) {
+          try {
+            this.reserve(reservation, received - reservation.bytes);
+          } catch (error) {
+            problem = error as HttpProblem;
+          }
+        }
+        if (problem) {
           request.off('data', onData);
           request.pause();
-          reject(new HttpProblem(413, `request body is over the limit of ${limit} bytes`));
+          reject(problem);
           return;
         }
         chunks.push(chunk);
@@ -227,13 +266,32 @@ export class HttpReceiver {
     const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
     if (!gzipped) return raw;
     const maxOutputLength = this.options.maxDecompressedBytes;
+    // Inflate no further than what the budget has left: beyond that it is "busy" (503), not "too
+    // large" (413), because the same body may fit once other requests are answered.
+    const budgetLeft = this.options.maxInFlightBytes - this.inFlightBytes;
+    const cap = Math.max(1, Math.min(maxOutputLength, budgetLeft));
     return new Promise<Buffer>((resolve, reject) => {
-      gunzip(raw, { maxOutputLength }, (error, inflated) => {
-        if (!error) return resolve(inflated);
+      gunzip(raw, { maxOutputLength: cap }, (error, inflated) => {
+        if (!error) {
+          try {
+            this.reserve(reservation, inflated.length);
+          } catch (problem) {
+            return reject(problem);
+          }
+          return resolve(inflated);
+        }
         if (
           (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
           error instanceof RangeError
         ) {
+          if (cap < maxOutputLength) {
+            return reject(
+              new HttpProblem(
+                503,
+                'the receiver holds as many request bytes as it may at once; retry shortly',
+              ),
+            );
+          }
           return reject(
             new HttpProblem(
               413,
