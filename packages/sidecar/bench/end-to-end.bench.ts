@@ -17,7 +17,7 @@ import {
 
 const url = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 process.env.ELASTICSEARCH_URL = url;
-const requestCount = Number(process.argv[2] ?? 300);
+const requestCount = Number(process.argv[2] ?? 1000);
 const spansPerRequest = Number(process.argv[3] ?? 100);
 const clientConcurrency = 8;
 const bulkConcurrency = 2;

@@ -177,6 +177,57 @@ describe('real OpenTelemetry exporters → sidecar → Elasticsearch', function 
     });
   }
 
+  it('routing: the data_stream.namespace resource attribute overrides the configured namespace', async () => {
+    const override = uniqueNamespace('routed');
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: {
+            attributes: [
+              { key: 'service.name', value: { stringValue: 'routed' } },
+              { key: 'data_stream.namespace', value: { stringValue: override } },
+            ],
+          },
+          scopeSpans: [
+            {
+              scope: { name: 'routing-test' },
+              spans: [
+                {
+                  traceId,
+                  spanId: 'b7ad6b7169203331',
+                  name: 'routed span',
+                  kind: 2,
+                  startTimeUnixNano: '1763800000000000000',
+                  endTimeUnixNano: '1763800000500000000',
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const response = await fetch(sidecar.url('/v1/traces'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body,
+    });
+    assert.equal(response.status, 200);
+    await waitForDrain(sidecar);
+    const client = elasticsearchClient();
+    try {
+      await client.indices.refresh({ index: `traces-elkhound-${override}` });
+      const found = await client.search({
+        index: `traces-elkhound-${override}`,
+        query: { term: { 'trace.id': traceId } },
+      });
+      assert.equal(found.hits.hits.length, 1);
+      assert.match(found.hits.hits[0]?._index ?? '', new RegExp(`traces-elkhound-${override}`));
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a client without the bearer token is refused: 401 over HTTP, UNAUTHENTICATED over gRPC', async () => {
     const response = await fetch(sidecar.url('/v1/traces'), {
       method: 'POST',
