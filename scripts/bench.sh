@@ -7,4 +7,14 @@ cd "$root"
 source scripts/ensure-node.sh
 npm run build
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -nE 's/^model name\s*: //p' /proc/cpuinfo | head -n1), Node $(node --version)"
+# The sidecar's end-to-end bench needs a real Elasticsearch: the same one the tests use.
+started_here=""
+if [ -z "${ELASTICSEARCH_URL:-}" ]; then
+  bash scripts/elasticsearch.sh status >/dev/null 2>&1 || started_here=1
+  ELASTICSEARCH_URL="$(bash scripts/elasticsearch.sh start)"
+  export ELASTICSEARCH_URL
+fi
+cleanup() { if [ -n "$started_here" ]; then bash scripts/elasticsearch.sh stop || true; fi; }
+trap cleanup EXIT
+echo "Elasticsearch: $(bash scripts/elasticsearch.sh status 2>/dev/null || echo "$ELASTICSEARCH_URL")"
 npx turbo run bench --concurrency=1 --log-order=stream
