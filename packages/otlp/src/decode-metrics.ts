@@ -1,7 +1,8 @@
 // Decoder for OTLP/protobuf ExportMetricsServiceRequest (opentelemetry-proto v1 metrics.proto)
 // into the shared model. Repeated numeric fields are read both packed (what every SDK writes)
 // and unpacked (what protobuf also allows a writer to send).
-import { decodeKeyValueField, decodeResource, decodeScope } from './decode';
+import { decodeKeyValueField } from './decode-common';
+import { decodeExportRequest } from './envelope';
 import { OtlpDecodeError, within } from './errors';
 import type {
   ExponentialHistogramDataPoint,
@@ -10,90 +11,20 @@ import type {
   MetricData,
   NumberDataPoint,
   ResourceMetrics,
-  ScopeMetrics,
   SummaryDataPoint,
 } from './model';
 import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from './protobuf-reader';
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+const METRICS_NAMES = {
+  resourceField: 'resource_metrics',
+  scopeField: 'scope_metrics',
+  itemField: 'metrics',
+  scopeKey: 'scopeMetrics',
+  itemKey: 'metrics',
+} as const;
 
 export function decodeMetricsRequest(bytes: Uint8Array): ResourceMetrics[] {
-  const reader = new ProtobufReader(toBuffer(bytes));
-  const out: ResourceMetrics[] = [];
-  while (!reader.done) {
-    const tag = reader.tag();
-    if (tag >>> 3 === 1) {
-      reader.expect(tag & 7, WIRE_LENGTH, 'resource_metrics');
-      try {
-        out.push(decodeResourceMetrics(reader.sub()));
-      } catch (error) {
-        throw within(error, `resource_metrics[${out.length}]`);
-      }
-    } else reader.skip(tag & 7);
-  }
-  return out;
-}
-
-function decodeResourceMetrics(reader: ProtobufReader): ResourceMetrics {
-  const out: ResourceMetrics = { resource: { attributes: {} }, scopeMetrics: [] };
-  while (!reader.done) {
-    const tag = reader.tag();
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        reader.expect(wire, WIRE_LENGTH, 'resource');
-        out.resource = decodeResource(reader.sub());
-        break;
-      case 2:
-        reader.expect(wire, WIRE_LENGTH, 'scope_metrics');
-        try {
-          out.scopeMetrics.push(decodeScopeMetrics(reader.sub()));
-        } catch (error) {
-          throw within(error, `scope_metrics[${out.scopeMetrics.length}]`);
-        }
-        break;
-      case 3:
-        reader.expect(wire, WIRE_LENGTH, 'schema_url');
-        out.schemaUrl = reader.string();
-        break;
-      default:
-        reader.skip(wire);
-    }
-  }
-  return out;
-}
-
-function decodeScopeMetrics(reader: ProtobufReader): ScopeMetrics {
-  const out: ScopeMetrics = { scope: { name: '' }, metrics: [] };
-  while (!reader.done) {
-    const tag = reader.tag();
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        reader.expect(wire, WIRE_LENGTH, 'scope');
-        out.scope = decodeScope(reader.sub());
-        break;
-      case 2:
-        reader.expect(wire, WIRE_LENGTH, 'metrics');
-        try {
-          out.metrics.push(decodeMetric(reader.sub()));
-        } catch (error) {
-          throw within(error, `metrics[${out.metrics.length}]`);
-        }
-        break;
-      case 3:
-        reader.expect(wire, WIRE_LENGTH, 'schema_url');
-        out.schemaUrl = reader.string();
-        break;
-      default:
-        reader.skip(wire);
-    }
-  }
-  return out;
+  return decodeExportRequest(bytes, METRICS_NAMES, decodeMetric);
 }
 
 function decodeMetric(reader: ProtobufReader): Metric {

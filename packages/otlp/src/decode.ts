@@ -1,17 +1,13 @@
 // Decoders for OTLP/protobuf export requests (ExportTraceServiceRequest and
 // ExportLogsServiceRequest of opentelemetry-proto v1) into the shared model. Field numbers
 // follow the .proto files; unknown fields are skipped, as protobuf requires.
+import { decodeAnyValue, decodeKeyValueField } from './decode-common';
+import { decodeExportRequest } from './envelope';
 import { OtlpDecodeError, within } from './errors';
 import type {
-  AnyValue,
-  Attributes,
-  InstrumentationScope,
   LogRecord,
-  Resource,
   ResourceLogs,
   ResourceSpans,
-  ScopeLogs,
-  ScopeSpans,
   Span,
   SpanEvent,
   SpanKind,
@@ -26,212 +22,31 @@ import {
   WIRE_VARINT,
 } from './protobuf-reader';
 
-/** AnyValue nesting deeper than this is refused: no input may exhaust the stack. */
-export const MAX_VALUE_DEPTH = 32;
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+export { MAX_VALUE_DEPTH } from './decode-common';
 
 export function decodeTraceRequest(bytes: Uint8Array): ResourceSpans[] {
-  const reader = new ProtobufReader(toBuffer(bytes));
-  const out: ResourceSpans[] = [];
-  while (!reader.done) {
-    const tag = reader.tag();
-    if (tag >>> 3 === 1) {
-      reader.expect(tag & 7, WIRE_LENGTH, 'resource_spans');
-      try {
-        out.push(decodeResourceSpans(reader.sub()));
-      } catch (error) {
-        throw within(error, `resource_spans[${out.length}]`);
-      }
-    } else reader.skip(tag & 7);
-  }
-  return out;
+  return decodeExportRequest(bytes, TRACE_NAMES, decodeSpan);
 }
 
 export function decodeLogsRequest(bytes: Uint8Array): ResourceLogs[] {
-  const reader = new ProtobufReader(toBuffer(bytes));
-  const out: ResourceLogs[] = [];
-  while (!reader.done) {
-    const tag = reader.tag();
-    if (tag >>> 3 === 1) {
-      reader.expect(tag & 7, WIRE_LENGTH, 'resource_logs');
-      try {
-        out.push(decodeResourceLogs(reader.sub()));
-      } catch (error) {
-        throw within(error, `resource_logs[${out.length}]`);
-      }
-    } else reader.skip(tag & 7);
-  }
-  return out;
+  return decodeExportRequest(bytes, LOGS_NAMES, decodeLogRecord);
 }
 
-function decodeResourceSpans(reader: ProtobufReader): ResourceSpans {
-  const out: ResourceSpans = { resource: { attributes: {} }, scopeSpans: [] };
-  while (!reader.done) {
-    const tag = reader.tag();
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        reader.expect(wire, WIRE_LENGTH, 'resource');
-        out.resource = decodeResource(reader.sub());
-        break;
-      case 2:
-        reader.expect(wire, WIRE_LENGTH, 'scope_spans');
-        try {
-          out.scopeSpans.push(decodeScopeSpans(reader.sub()));
-        } catch (error) {
-          throw within(error, `scope_spans[${out.scopeSpans.length}]`);
-        }
-        break;
-      case 3:
-        reader.expect(wire, WIRE_LENGTH, 'schema_url');
-        out.schemaUrl = reader.string();
-        break;
-      default:
-        reader.skip(wire);
-    }
-  }
-  return out;
-}
+const TRACE_NAMES = {
+  resourceField: 'resource_spans',
+  scopeField: 'scope_spans',
+  itemField: 'spans',
+  scopeKey: 'scopeSpans',
+  itemKey: 'spans',
+} as const;
 
-function decodeResourceLogs(reader: ProtobufReader): ResourceLogs {
-  const out: ResourceLogs = { resource: { attributes: {} }, scopeLogs: [] };
-  while (!reader.done) {
-    const tag = reader.tag();
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        reader.expect(wire, WIRE_LENGTH, 'resource');
-        out.resource = decodeResource(reader.sub());
-        break;
-      case 2:
-        reader.expect(wire, WIRE_LENGTH, 'scope_logs');
-        try {
-          out.scopeLogs.push(decodeScopeLogs(reader.sub()));
-        } catch (error) {
-          throw within(error, `scope_logs[${out.scopeLogs.length}]`);
-        }
-        break;
-      case 3:
-        reader.expect(wire, WIRE_LENGTH, 'schema_url');
-        out.schemaUrl = reader.string();
-        break;
-      default:
-        reader.skip(wire);
-    }
-  }
-  return out;
-}
-
-export function decodeResource(reader: ProtobufReader): Resource {
-  const out: Resource = { attributes: {} };
-  try {
-    while (!reader.done) {
-      const tag = reader.tag();
-      const wire = tag & 7;
-      if (tag >>> 3 === 1) {
-        reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, out.attributes, 0);
-      } else if (tag >>> 3 === 2 && wire === WIRE_VARINT)
-        out.droppedAttributesCount = reader.varint32();
-      else reader.skip(wire);
-    }
-  } catch (error) {
-    throw within(error, 'resource');
-  }
-  return out;
-}
-
-export function decodeScope(reader: ProtobufReader): InstrumentationScope {
-  const out: InstrumentationScope = { name: '' };
-  try {
-    while (!reader.done) {
-      const tag = reader.tag();
-      const wire = tag & 7;
-      switch (tag >>> 3) {
-        case 1:
-          reader.expect(wire, WIRE_LENGTH, 'name');
-          out.name = reader.string();
-          break;
-        case 2:
-          reader.expect(wire, WIRE_LENGTH, 'version');
-          out.version = reader.string();
-          break;
-        case 3:
-          reader.expect(wire, WIRE_LENGTH, 'attributes');
-          decodeKeyValueField(reader, (out.attributes ??= {}), 0);
-          break;
-        default:
-          reader.skip(wire);
-      }
-    }
-  } catch (error) {
-    throw within(error, 'scope');
-  }
-  return out;
-}
-
-function decodeScopeSpans(reader: ProtobufReader): ScopeSpans {
-  const out: ScopeSpans = { scope: { name: '' }, spans: [] };
-  while (!reader.done) {
-    const tag = reader.tag();
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        reader.expect(wire, WIRE_LENGTH, 'scope');
-        out.scope = decodeScope(reader.sub());
-        break;
-      case 2:
-        reader.expect(wire, WIRE_LENGTH, 'spans');
-        try {
-          out.spans.push(decodeSpan(reader.sub()));
-        } catch (error) {
-          throw within(error, `spans[${out.spans.length}]`);
-        }
-        break;
-      case 3:
-        reader.expect(wire, WIRE_LENGTH, 'schema_url');
-        out.schemaUrl = reader.string();
-        break;
-      default:
-        reader.skip(wire);
-    }
-  }
-  return out;
-}
-
-function decodeScopeLogs(reader: ProtobufReader): ScopeLogs {
-  const out: ScopeLogs = { scope: { name: '' }, logRecords: [] };
-  while (!reader.done) {
-    const tag = reader.tag();
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        reader.expect(wire, WIRE_LENGTH, 'scope');
-        out.scope = decodeScope(reader.sub());
-        break;
-      case 2:
-        reader.expect(wire, WIRE_LENGTH, 'log_records');
-        try {
-          out.logRecords.push(decodeLogRecord(reader.sub()));
-        } catch (error) {
-          throw within(error, `log_records[${out.logRecords.length}]`);
-        }
-        break;
-      case 3:
-        reader.expect(wire, WIRE_LENGTH, 'schema_url');
-        out.schemaUrl = reader.string();
-        break;
-      default:
-        reader.skip(wire);
-    }
-  }
-  return out;
-}
+const LOGS_NAMES = {
+  resourceField: 'resource_logs',
+  scopeField: 'scope_logs',
+  itemField: 'log_records',
+  scopeKey: 'scopeLogs',
+  itemKey: 'logRecords',
+} as const;
 
 const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
 const SPAN_FLAGS_IS_REMOTE = 0x200;
@@ -486,98 +301,4 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
     }
   }
   return record;
-}
-
-/** Reads one length-delimited KeyValue field in place and stores it into `into`. */
-export function decodeKeyValueField(reader: ProtobufReader, into: Attributes, depth: number): void {
-  const outer = reader.enter();
-  let key = '';
-  let value: AnyValue = undefined;
-  while (!reader.done) {
-    const tag = reader.tag();
-    const wire = tag & 7;
-    if (tag >>> 3 === 1) {
-      reader.expect(wire, WIRE_LENGTH, 'key');
-      key = reader.string();
-    } else if (tag >>> 3 === 2) {
-      reader.expect(wire, WIRE_LENGTH, 'value');
-      const valueOuter = reader.enter();
-      try {
-        value = decodeAnyValue(reader, depth);
-      } catch (error) {
-        throw within(error, `attributes[${JSON.stringify(key)}]`);
-      }
-      reader.leave(valueOuter);
-    } else reader.skip(wire);
-  }
-  reader.leave(outer);
-  into[key] = value;
-}
-
-/** Decodes the AnyValue the reader is narrowed to (it reads up to `reader.end`). */
-function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue {
-  if (depth > MAX_VALUE_DEPTH)
-    throw new OtlpDecodeError(`value nested deeper than ${MAX_VALUE_DEPTH} levels`);
-  let value: AnyValue = undefined;
-  while (!reader.done) {
-    const tag = reader.tag();
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        reader.expect(wire, WIRE_LENGTH, 'string_value');
-        value = reader.string();
-        break;
-      case 2:
-        reader.expect(wire, WIRE_VARINT, 'bool_value');
-        value = reader.bool();
-        break;
-      case 3:
-        reader.expect(wire, WIRE_VARINT, 'int_value');
-        value = reader.varint64();
-        break;
-      case 4:
-        reader.expect(wire, WIRE_FIXED64, 'double_value');
-        value = reader.double();
-        break;
-      case 5: {
-        reader.expect(wire, WIRE_LENGTH, 'array_value');
-        const array: AnyValue[] = [];
-        const arrayOuter = reader.enter();
-        while (!reader.done) {
-          const innerTag = reader.tag();
-          if (innerTag >>> 3 === 1) {
-            reader.expect(innerTag & 7, WIRE_LENGTH, 'values');
-            const itemOuter = reader.enter();
-            array.push(decodeAnyValue(reader, depth + 1));
-            reader.leave(itemOuter);
-          } else reader.skip(innerTag & 7);
-        }
-        reader.leave(arrayOuter);
-        value = array;
-        break;
-      }
-      case 6: {
-        reader.expect(wire, WIRE_LENGTH, 'kvlist_value');
-        const map: Attributes = {};
-        const mapOuter = reader.enter();
-        while (!reader.done) {
-          const innerTag = reader.tag();
-          if (innerTag >>> 3 === 1) {
-            reader.expect(innerTag & 7, WIRE_LENGTH, 'values');
-            decodeKeyValueField(reader, map, depth + 1);
-          } else reader.skip(innerTag & 7);
-        }
-        reader.leave(mapOuter);
-        value = map;
-        break;
-      }
-      case 7:
-        reader.expect(wire, WIRE_LENGTH, 'bytes_value');
-        value = reader.bytesField();
-        break;
-      default:
-        reader.skip(wire);
-    }
-  }
-  return value;
 }

@@ -1,0 +1,150 @@
+// What every OTLP signal shares below the envelope: Resource, InstrumentationScope and the
+// KeyValue/AnyValue attribute encoding (opentelemetry-proto v1 common.proto, resource.proto).
+import { OtlpDecodeError, within } from './errors';
+import type { AnyValue, Attributes, InstrumentationScope, Resource } from './model';
+import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from './protobuf-reader';
+
+/** AnyValue nesting deeper than this is refused: no input may exhaust the stack. */
+export const MAX_VALUE_DEPTH = 32;
+
+export function decodeResource(reader: ProtobufReader): Resource {
+  const out: Resource = { attributes: {} };
+  try {
+    while (!reader.done) {
+      const tag = reader.tag();
+      const wire = tag & 7;
+      if (tag >>> 3 === 1) {
+        reader.expect(wire, WIRE_LENGTH, 'attributes');
+        decodeKeyValueField(reader, out.attributes, 0);
+      } else if (tag >>> 3 === 2 && wire === WIRE_VARINT)
+        out.droppedAttributesCount = reader.varint32();
+      else reader.skip(wire);
+    }
+  } catch (error) {
+    throw within(error, 'resource');
+  }
+  return out;
+}
+
+export function decodeScope(reader: ProtobufReader): InstrumentationScope {
+  const out: InstrumentationScope = { name: '' };
+  try {
+    while (!reader.done) {
+      const tag = reader.tag();
+      const wire = tag & 7;
+      switch (tag >>> 3) {
+        case 1:
+          reader.expect(wire, WIRE_LENGTH, 'name');
+          out.name = reader.string();
+          break;
+        case 2:
+          reader.expect(wire, WIRE_LENGTH, 'version');
+          out.version = reader.string();
+          break;
+        case 3:
+          reader.expect(wire, WIRE_LENGTH, 'attributes');
+          decodeKeyValueField(reader, (out.attributes ??= {}), 0);
+          break;
+        default:
+          reader.skip(wire);
+      }
+    }
+  } catch (error) {
+    throw within(error, 'scope');
+  }
+  return out;
+}
+
+/** Reads one length-delimited KeyValue field in place and stores it into `into`. */
+export function decodeKeyValueField(reader: ProtobufReader, into: Attributes, depth: number): void {
+  const outer = reader.enter();
+  let key = '';
+  let value: AnyValue = undefined;
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    if (tag >>> 3 === 1) {
+      reader.expect(wire, WIRE_LENGTH, 'key');
+      key = reader.string();
+    } else if (tag >>> 3 === 2) {
+      reader.expect(wire, WIRE_LENGTH, 'value');
+      const valueOuter = reader.enter();
+      try {
+        value = decodeAnyValue(reader, depth);
+      } catch (error) {
+        throw within(error, `attributes[${JSON.stringify(key)}]`);
+      }
+      reader.leave(valueOuter);
+    } else reader.skip(wire);
+  }
+  reader.leave(outer);
+  into[key] = value;
+}
+
+/** Decodes the AnyValue the reader is narrowed to (it reads up to `reader.end`). */
+export function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue {
+  if (depth > MAX_VALUE_DEPTH)
+    throw new OtlpDecodeError(`value nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  let value: AnyValue = undefined;
+  while (!reader.done) {
+    const tag = reader.tag();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        reader.expect(wire, WIRE_LENGTH, 'string_value');
+        value = reader.string();
+        break;
+      case 2:
+        reader.expect(wire, WIRE_VARINT, 'bool_value');
+        value = reader.bool();
+        break;
+      case 3:
+        reader.expect(wire, WIRE_VARINT, 'int_value');
+        value = reader.varint64();
+        break;
+      case 4:
+        reader.expect(wire, WIRE_FIXED64, 'double_value');
+        value = reader.double();
+        break;
+      case 5: {
+        reader.expect(wire, WIRE_LENGTH, 'array_value');
+        const array: AnyValue[] = [];
+        const arrayOuter = reader.enter();
+        while (!reader.done) {
+          const innerTag = reader.tag();
+          if (innerTag >>> 3 === 1) {
+            reader.expect(innerTag & 7, WIRE_LENGTH, 'values');
+            const itemOuter = reader.enter();
+            array.push(decodeAnyValue(reader, depth + 1));
+            reader.leave(itemOuter);
+          } else reader.skip(innerTag & 7);
+        }
+        reader.leave(arrayOuter);
+        value = array;
+        break;
+      }
+      case 6: {
+        reader.expect(wire, WIRE_LENGTH, 'kvlist_value');
+        const map: Attributes = {};
+        const mapOuter = reader.enter();
+        while (!reader.done) {
+          const innerTag = reader.tag();
+          if (innerTag >>> 3 === 1) {
+            reader.expect(innerTag & 7, WIRE_LENGTH, 'values');
+            decodeKeyValueField(reader, map, depth + 1);
+          } else reader.skip(innerTag & 7);
+        }
+        reader.leave(mapOuter);
+        value = map;
+        break;
+      }
+      case 7:
+        reader.expect(wire, WIRE_LENGTH, 'bytes_value');
+        value = reader.bytesField();
+        break;
+      default:
+        reader.skip(wire);
+    }
+  }
+  return value;
+}
