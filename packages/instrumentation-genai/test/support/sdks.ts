@@ -4,49 +4,66 @@ import { dirname, join } from 'node:path';
 
 export type OpenAIModule = typeof import('openai');
 
-export interface SdkUnderTest {
+export interface SdkUnderTest<Module = OpenAIModule> {
   /** e.g. `openai@4.104.0` */
   label: string;
   major: number;
-  module: OpenAIModule;
+  version: string;
+  module: Module;
 }
 
 /**
- * The oldest and the newest supported majors of `openai`, both loaded under the module name
- * `openai` so the instrumentation's hook (by module name, from the file's path) patches both.
+ * The oldest and the newest supported version of an SDK, both loaded under the SDK's own module
+ * name, so the instrumentation's hook (by module name, from the file's path) patches both.
  *
- * v7 is the package's `openai` dev dependency. v4 is installed as the npm alias `openai-v4`,
- * whose folder name would make it a different module to require-in-the-middle; a symlink does
- * not help either (Node requires the real path). So the v4 package is copied once into
- * `test/.sdks/v4/node_modules/openai` (git-ignored) and required from there: its own
- * dependencies still resolve up the tree, from the workspace's node_modules.
+ * The newest is the package's dev dependency under its own name (e.g. `openai`). The oldest is
+ * installed as an npm alias (e.g. `openai-v4`), whose folder name would make it a different
+ * module to require-in-the-middle; a symlink does not help either (Node requires the real path).
+ * So the aliased package is copied once into `test/.sdks/<alias>/node_modules/<name>`
+ * (git-ignored) and required from there: its own dependencies still resolve up the tree, from
+ * the workspace's node_modules.
  */
-export function loadSdks(): SdkUnderTest[] {
+export function loadVersions<Module>(name: string, alias: string): SdkUnderTest<Module>[] {
   const here = createRequire(__filename);
-  const newest = here('openai') as OpenAIModule;
-  const v4Source = packageRoot(here.resolve('openai-v4'));
-  const v4Version = versionOf(v4Source);
-  const v4Root = join(__dirname, '..', '.sdks', 'v4');
-  const v4Package = join(v4Root, 'node_modules', 'openai');
-  const installed = join(v4Package, 'package.json');
-  const current = existsSync(installed) && versionOf(v4Package) === v4Version;
+  const newest = here(name) as Module;
+  const oldSource = packageRoot(here.resolve(alias));
+  const oldVersion = versionOf(oldSource);
+  const oldRoot = join(__dirname, '..', '.sdks', alias);
+  const oldPackage = join(oldRoot, 'node_modules', ...name.split('/'));
+  const installed = join(oldPackage, 'package.json');
+  const current = existsSync(installed) && versionOf(oldPackage) === oldVersion;
   if (!current) {
-    const staging = `${v4Package}.${process.pid}`;
+    const staging = `${oldPackage}.${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
-    cpSync(v4Source, staging, { recursive: true, dereference: true });
-    rmSync(v4Package, { recursive: true, force: true });
-    renameSync(staging, v4Package);
+    cpSync(oldSource, staging, { recursive: true, dereference: true });
+    rmSync(oldPackage, { recursive: true, force: true });
+    renameSync(staging, oldPackage);
   }
-  const oldest = createRequire(join(v4Root, 'load.js'))('openai') as OpenAIModule;
-  const newestVersion = versionOf(packageRoot(here.resolve('openai')));
+  const oldest = createRequire(join(oldRoot, 'load.js'))(name) as Module;
+  const newestVersion = versionOf(packageRoot(here.resolve(name)));
   return [
-    { label: `openai@${v4Version}`, major: 4, module: oldest },
     {
-      label: `openai@${newestVersion}`,
-      major: Number(newestVersion.split('.')[0]),
+      label: `${name}@${oldVersion}`,
+      major: majorOf(oldVersion),
+      version: oldVersion,
+      module: oldest,
+    },
+    {
+      label: `${name}@${newestVersion}`,
+      major: majorOf(newestVersion),
+      version: newestVersion,
       module: newest,
     },
   ];
+}
+
+/** openai v4 (oldest supported major) and the newest. */
+export function loadSdks(): SdkUnderTest[] {
+  return loadVersions<OpenAIModule>('openai', 'openai-v4');
+}
+
+function majorOf(version: string): number {
+  return Number(version.split('.')[0]);
 }
 
 function versionOf(root: string): string {
@@ -54,9 +71,24 @@ function versionOf(root: string): string {
     .version;
 }
 
-/** The folder of the package a resolved file belongs to (its exports hide package.json). */
+/**
+ * The folder of the package a resolved file belongs to (its exports hide package.json): the
+ * nearest folder up whose package.json is the package's own (nested dist/ folders of some SDKs
+ * carry a package.json of their own, with only a `type`).
+ */
 function packageRoot(file: string): string {
   let folder = dirname(file);
-  while (!existsSync(join(folder, 'package.json'))) folder = dirname(folder);
-  return folder;
+  for (;;) {
+    const manifest = join(folder, 'package.json');
+    if (existsSync(manifest)) {
+      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (parsed.name && parsed.version) return folder;
+    }
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error(`no package.json above ${file}`);
+    folder = parent;
+  }
 }
