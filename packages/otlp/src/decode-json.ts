@@ -3,8 +3,8 @@
 // enums as integers). Receivers are asked to accept the original snake_case field names too, and
 // the protobuf JSON mapping allows enum names: both are accepted. Anything of the wrong type is an
 // OtlpDecodeError naming the path, as for protobuf.
-import { MAX_VALUE_DEPTH } from './decode';
-import { OtlpDecodeError } from './errors';
+import { MAX_VALUE_DEPTH } from './decode-common';
+import { OtlpDecodeError, type Rejections } from './errors';
 import type {
   AnyValue,
   Attributes,
@@ -30,21 +30,95 @@ import type {
 
 type JsonObject = Record<string, unknown>;
 
-export function parseTraceRequestJson(text: string): ResourceSpans[] {
-  return list(root(text), 'resourceSpans', 'resource_spans', 'resource_spans', (item, path) => {
+/** A signal's field names in OTLP/JSON: lowerCamelCase, and the snake_case receivers also accept. */
+interface JsonEnvelopeNames {
+  resource: [camel: string, snake: string];
+  scope: [camel: string, snake: string];
+  item: [camel: string, snake: string];
+}
+
+const TRACE_NAMES: JsonEnvelopeNames = {
+  resource: ['resourceSpans', 'resource_spans'],
+  scope: ['scopeSpans', 'scope_spans'],
+  item: ['spans', 'spans'],
+};
+const LOGS_NAMES: JsonEnvelopeNames = {
+  resource: ['resourceLogs', 'resource_logs'],
+  scope: ['scopeLogs', 'scope_logs'],
+  item: ['logRecords', 'log_records'],
+};
+const METRICS_NAMES: JsonEnvelopeNames = {
+  resource: ['resourceMetrics', 'resource_metrics'],
+  scope: ['scopeMetrics', 'scope_metrics'],
+  item: ['metrics', 'metrics'],
+};
+
+/** With `rejections`, items that do not decode are counted there and left out (partial success). */
+export function parseTraceRequestJson(text: string, rejections?: Rejections): ResourceSpans[] {
+  return parseEnvelope(text, TRACE_NAMES, spanOf, rejections).map(({ groups, ...rest }) => ({
+    ...rest,
+    scopeSpans: groups.map(({ items, ...scope }) => ({ ...scope, spans: items })),
+  }));
+}
+
+export function parseLogsRequestJson(text: string, rejections?: Rejections): ResourceLogs[] {
+  return parseEnvelope(text, LOGS_NAMES, logRecordOf, rejections).map(({ groups, ...rest }) => ({
+    ...rest,
+    scopeLogs: groups.map(({ items, ...scope }) => ({ ...scope, logRecords: items })),
+  }));
+}
+
+export function parseMetricsRequestJson(text: string, rejections?: Rejections): ResourceMetrics[] {
+  return parseEnvelope(text, METRICS_NAMES, metricOf, rejections).map(({ groups, ...rest }) => ({
+    ...rest,
+    scopeMetrics: groups.map(({ items, ...scope }) => ({ ...scope, metrics: items })),
+  }));
+}
+
+interface JsonScopeGroup<Item> {
+  scope: InstrumentationScope;
+  schemaUrl?: string;
+  items: Item[];
+}
+interface JsonResourceGroup<Item> {
+  resource: Resource;
+  schemaUrl?: string;
+  groups: JsonScopeGroup<Item>[];
+}
+
+/** The envelope every OTLP/JSON export request shares: resource groups → scope groups → items. */
+function parseEnvelope<Item>(
+  text: string,
+  names: JsonEnvelopeNames,
+  itemOf: (item: unknown, path: string) => Item,
+  rejections: Rejections | undefined,
+): JsonResourceGroup<Item>[] {
+  const [resourceCamel, resourceSnake] = names.resource;
+  const [scopeCamel, scopeSnake] = names.scope;
+  const [itemCamel, itemSnake] = names.item;
+  return list(root(text), resourceCamel, resourceSnake, resourceSnake, (item, path) => {
     const object = asObject(item, path);
     return {
       resource: resourceOf(object, path),
-      scopeSpans: list(
+      groups: list(
         object,
-        'scopeSpans',
-        'scope_spans',
-        `${path}.scope_spans`,
+        scopeCamel,
+        scopeSnake,
+        `${path}.${scopeSnake}`,
         (scopeItem, scopePath) => {
           const scopeObject = asObject(scopeItem, scopePath);
           return withSchema(scopeObject, scopePath, {
             scope: scopeOf(scopeObject, scopePath),
-            spans: list(scopeObject, 'spans', 'spans', `${scopePath}.spans`, spanOf),
+            items: rejections
+              ? lenientList(
+                  scopeObject,
+                  itemCamel,
+                  itemSnake,
+                  `${scopePath}.${itemSnake}`,
+                  itemOf,
+                  rejections,
+                )
+              : list(scopeObject, itemCamel, itemSnake, `${scopePath}.${itemSnake}`, itemOf),
           });
         },
       ),
@@ -53,62 +127,28 @@ export function parseTraceRequestJson(text: string): ResourceSpans[] {
   });
 }
 
-export function parseLogsRequestJson(text: string): ResourceLogs[] {
-  return list(root(text), 'resourceLogs', 'resource_logs', 'resource_logs', (item, path) => {
-    const object = asObject(item, path);
-    return {
-      resource: resourceOf(object, path),
-      scopeLogs: list(
-        object,
-        'scopeLogs',
-        'scope_logs',
-        `${path}.scope_logs`,
-        (scopeItem, scopePath) => {
-          const scopeObject = asObject(scopeItem, scopePath);
-          return withSchema(scopeObject, scopePath, {
-            scope: scopeOf(scopeObject, scopePath),
-            logRecords: list(
-              scopeObject,
-              'logRecords',
-              'log_records',
-              `${scopePath}.log_records`,
-              logRecordOf,
-            ),
-          });
-        },
-      ),
-      ...schema(object, path),
-    };
-  });
-}
-
-export function parseMetricsRequestJson(text: string): ResourceMetrics[] {
-  return list(
-    root(text),
-    'resourceMetrics',
-    'resource_metrics',
-    'resource_metrics',
-    (item, path) => {
-      const object = asObject(item, path);
-      return {
-        resource: resourceOf(object, path),
-        scopeMetrics: list(
-          object,
-          'scopeMetrics',
-          'scope_metrics',
-          `${path}.scope_metrics`,
-          (scopeItem, scopePath) => {
-            const scopeObject = asObject(scopeItem, scopePath);
-            return withSchema(scopeObject, scopePath, {
-              scope: scopeOf(scopeObject, scopePath),
-              metrics: list(scopeObject, 'metrics', 'metrics', `${scopePath}.metrics`, metricOf),
-            });
-          },
-        ),
-        ...schema(object, path),
-      };
-    },
-  );
+/** As `list`, but an item that does not decode is rejected on its own. */
+function lenientList<T>(
+  object: JsonObject,
+  camel: string,
+  snake: string,
+  path: string,
+  each: (item: unknown, path: string) => T,
+  rejections: Rejections,
+): T[] {
+  const value = field(object, camel, snake);
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) fail(path, `expected an array, got ${describe(value)}`);
+  const out: T[] = [];
+  for (let index = 0; index < value.length; index++) {
+    try {
+      out.push(each(value[index], `${path}[${index}]`));
+    } catch (error) {
+      if (!(error instanceof OtlpDecodeError)) throw error;
+      rejections.reject(error);
+    }
+  }
+  return out;
 }
 
 function root(text: string): JsonObject {

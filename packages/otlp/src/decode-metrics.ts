@@ -4,6 +4,7 @@
 import { decodeKeyValueField } from './decode-common';
 import { decodeExportRequest } from './envelope';
 import { OtlpDecodeError, within } from './errors';
+import type { Rejections } from './errors';
 import type {
   ExponentialHistogramDataPoint,
   HistogramDataPoint,
@@ -23,8 +24,12 @@ const METRICS_NAMES = {
   itemKey: 'metrics',
 } as const;
 
-export function decodeMetricsRequest(bytes: Uint8Array): ResourceMetrics[] {
-  return decodeExportRequest(bytes, METRICS_NAMES, decodeMetric);
+/** With `rejections`, items that do not decode are counted there and left out (partial success). */
+export function decodeMetricsRequest(
+  bytes: Uint8Array,
+  rejections?: Rejections,
+): ResourceMetrics[] {
+  return decodeExportRequest(bytes, METRICS_NAMES, decodeMetric, rejections);
 }
 
 function decodeMetric(reader: ProtobufReader): Metric {

@@ -4,6 +4,7 @@
 import { decodeAnyValue, decodeKeyValueField } from './decode-common';
 import { decodeExportRequest } from './envelope';
 import { OtlpDecodeError, within } from './errors';
+import type { Rejections } from './errors';
 import type {
   LogRecord,
   ResourceLogs,
@@ -24,12 +25,14 @@ import {
 
 export { MAX_VALUE_DEPTH } from './decode-common';
 
-export function decodeTraceRequest(bytes: Uint8Array): ResourceSpans[] {
-  return decodeExportRequest(bytes, TRACE_NAMES, decodeSpan);
+/** With `rejections`, items that do not decode are counted there and left out (partial success). */
+export function decodeTraceRequest(bytes: Uint8Array, rejections?: Rejections): ResourceSpans[] {
+  return decodeExportRequest(bytes, TRACE_NAMES, decodeSpan, rejections);
 }
 
-export function decodeLogsRequest(bytes: Uint8Array): ResourceLogs[] {
-  return decodeExportRequest(bytes, LOGS_NAMES, decodeLogRecord);
+/** With `rejections`, items that do not decode are counted there and left out (partial success). */
+export function decodeLogsRequest(bytes: Uint8Array, rejections?: Rejections): ResourceLogs[] {
+  return decodeExportRequest(bytes, LOGS_NAMES, decodeLogRecord, rejections);
 }
 
 const TRACE_NAMES = {

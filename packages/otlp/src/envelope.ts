@@ -4,7 +4,7 @@
 //   Scope<Signal>    { InstrumentationScope scope = 1; repeated <Item> <items> = 2; string schema_url = 3; }
 // decoded once here; each signal only says its field names and how to read one item.
 import { decodeResource, decodeScope } from './decode-common';
-import { within } from './errors';
+import { OtlpDecodeError, within, type Rejections } from './errors';
 import type { InstrumentationScope, Resource } from './model';
 import { ProtobufReader, WIRE_LENGTH } from './protobuf-reader';
 
@@ -41,6 +41,7 @@ export function decodeExportRequest<ResourceKey extends string, ItemKey extends 
   bytes: Uint8Array,
   names: EnvelopeNames<ResourceKey, ItemKey>,
   decodeItem: (reader: ProtobufReader) => Item,
+  rejections?: Rejections,
 ): ResourceGroup<ResourceKey, ItemKey, Item>[] {
   const reader = new ProtobufReader(toBuffer(bytes));
   const out: ResourceGroup<ResourceKey, ItemKey, Item>[] = [];
@@ -49,7 +50,7 @@ export function decodeExportRequest<ResourceKey extends string, ItemKey extends 
     if (tag >>> 3 === 1) {
       reader.expect(tag & 7, WIRE_LENGTH, names.resourceField);
       try {
-        out.push(decodeResourceGroup(reader.sub(), names, decodeItem));
+        out.push(decodeResourceGroup(reader.sub(), names, decodeItem, rejections, out.length));
       } catch (error) {
         throw within(error, `${names.resourceField}[${out.length}]`);
       }
@@ -62,6 +63,8 @@ function decodeResourceGroup<ResourceKey extends string, ItemKey extends string,
   reader: ProtobufReader,
   names: EnvelopeNames<ResourceKey, ItemKey>,
   decodeItem: (reader: ProtobufReader) => Item,
+  rejections: Rejections | undefined,
+  resourceIndex: number,
 ): ResourceGroup<ResourceKey, ItemKey, Item> {
   const scopes: ScopeGroup<ItemKey, Item>[] = [];
   const out = { resource: { attributes: {} }, [names.scopeKey]: scopes } as ResourceGroup<
@@ -80,7 +83,16 @@ function decodeResourceGroup<ResourceKey extends string, ItemKey extends string,
       case 2:
         reader.expect(wire, WIRE_LENGTH, names.scopeField);
         try {
-          scopes.push(decodeScopeGroup(reader.sub(), names, decodeItem));
+          scopes.push(
+            decodeScopeGroup(
+              reader.sub(),
+              names,
+              decodeItem,
+              rejections,
+              resourceIndex,
+              scopes.length,
+            ),
+          );
         } catch (error) {
           throw within(error, `${names.scopeField}[${scopes.length}]`);
         }
@@ -100,8 +112,12 @@ function decodeScopeGroup<ItemKey extends string, Item>(
   reader: ProtobufReader,
   names: EnvelopeNames<string, ItemKey>,
   decodeItem: (reader: ProtobufReader) => Item,
+  rejections: Rejections | undefined,
+  resourceIndex: number,
+  scopeIndex: number,
 ): ScopeGroup<ItemKey, Item> {
   const items: Item[] = [];
+  let index = 0;
   const out = { scope: { name: '' }, [names.itemKey]: items } as ScopeGroup<ItemKey, Item>;
   while (!reader.done) {
     const tag = reader.tag();
@@ -116,8 +132,16 @@ function decodeScopeGroup<ItemKey extends string, Item>(
         try {
           items.push(decodeItem(reader.sub()));
         } catch (error) {
-          throw within(error, `${names.itemField}[${items.length}]`);
+          if (!rejections || !(error instanceof OtlpDecodeError))
+            throw within(error, `${names.itemField}[${index}]`);
+          // The item was read to its end (it is length-delimited): the rest of the request holds.
+          rejections.reject(
+            error.within(
+              `${names.resourceField}[${resourceIndex}].${names.scopeField}[${scopeIndex}].${names.itemField}[${index}]`,
+            ),
+          );
         }
+        index++;
         break;
       case 3:
         reader.expect(wire, WIRE_LENGTH, 'schema_url');

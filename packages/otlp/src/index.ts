@@ -12,4 +12,4 @@ export {
   parseLogsRequestJson,
   parseMetricsRequestJson,
 } from './decode-json';
-export { OtlpDecodeError } from './errors';
+export { OtlpDecodeError, Rejections } from './errors';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { makeSpans, traceRequestJson, traceRequestProtobuf } from './support/requests';
 import {
   metricValue,
@@ -71,6 +72,42 @@ describe('receiver: answers and limits', function () {
       'content-encoding': 'gzip',
     });
     assert.equal(gzipped.status, 200);
+  });
+
+  it('partial success: a span that does not decode is refused alone, the others are kept', async () => {
+    const withBadSpan = () => {
+      const spans = makeSpans(3);
+      const good = spans[1] as ReadableSpan;
+      // A trace id of 2 bytes instead of 16, as a broken client might send.
+      spans[1] = Object.create(good, {
+        spanContext: { value: () => ({ ...good.spanContext(), traceId: 'abcd' }) },
+      }) as ReadableSpan;
+      return spans;
+    };
+    const before = await metricValue(sidecar, 'elkhound_received_spans_total');
+    const json = await post(sidecar, '/v1/traces', traceRequestJson(withBadSpan()), JSON_TYPE);
+    assert.equal(json.status, 200);
+    assert.deepEqual(JSON.parse(json.body.toString()), {
+      partialSuccess: {
+        rejectedSpans: 1,
+        errorMessage:
+          '1 item rejected: resource_spans[0].scope_spans[0].spans[1].trace_id: expected 16 bytes, got 2',
+      },
+    });
+    const protobuf = await post(
+      sidecar,
+      '/v1/traces',
+      traceRequestProtobuf(withBadSpan()),
+      PROTOBUF,
+    );
+    assert.equal(protobuf.status, 200);
+    // ExportTraceServiceResponse { partial_success (1) { rejected_spans (1) = 1, error_message (2) } }
+    const message = protobuf.body.toString('utf8');
+    assert.equal(protobuf.body[0], 0x0a);
+    assert.equal(protobuf.body[2], 0x08);
+    assert.equal(protobuf.body[3], 1);
+    assert.match(message, /spans\[1\]\.trace_id: expected 16 bytes, got 2/);
+    assert.equal(await metricValue(sidecar, 'elkhound_received_spans_total'), before + 4);
   });
 
   it('a body that does not decode: 400 with a Status naming what is wrong', async () => {

@@ -109,7 +109,7 @@ export class GrpcReceiver {
     switch (result.kind) {
       case 'accepted':
         this.options.metrics.countRequest('grpc', signal.name, 'OK');
-        return callback(null, exportResponse(0, ''));
+        return callback(null, exportResponse(result.rejected, result.rejectedMessage));
       case 'invalid':
         return fail(grpc.status.INVALID_ARGUMENT, result.message);
       case 'full':

@@ -188,7 +188,20 @@ export class HttpReceiver {
     switch (result.kind) {
       case 'accepted': {
         this.options.metrics.countRequest('http', signal.name, '200');
-        const body = format === 'protobuf' ? exportResponse(0, '') : Buffer.from('{}');
+        // Items refused one by one are reported as the OTLP partial success, with a 200.
+        const body =
+          format === 'protobuf'
+            ? exportResponse(result.rejected, result.rejectedMessage)
+            : Buffer.from(
+                result.rejected === 0
+                  ? '{}'
+                  : JSON.stringify({
+                      partialSuccess: {
+                        [signal.rejectedField]: result.rejected,
+                        errorMessage: result.rejectedMessage,
+                      },
+                    }),
+              );
         response
           .writeHead(200, {
             'content-type': format === 'protobuf' ? 'application/x-protobuf' : 'application/json',

@@ -6,7 +6,7 @@ import type { SignalHandler } from './signals';
 
 /** What became of one request, whatever the transport; each transport turns it into its answer. */
 export type IngestResult =
-  | { kind: 'accepted'; items: number }
+  | { kind: 'accepted'; items: number; rejected: number; rejectedMessage: string }
   | { kind: 'invalid'; message: string }
   | { kind: 'full'; retryAfterSeconds: number }
   | { kind: 'unavailable'; message: string; retryAfterSeconds: number };
@@ -45,6 +45,16 @@ export class Ingest {
         message: `the ${signal.name} request could not be read: ${(error as Error)?.message ?? String(error)}`,
       };
     }
+    // Nothing left to accept: the request as a whole is invalid (400 / INVALID_ARGUMENT), not a
+    // partial success of nothing.
+    if (mapped.rejections.count > 0 && mapped.items === 0)
+      return { kind: 'invalid', message: mapped.rejections.message };
+    if (mapped.rejections.count > 0)
+      this.logger.warn('items of a request rejected (partial success)', {
+        'elkhound.signal': signal.name,
+        'elkhound.rejected': mapped.rejections.count,
+        'error.message': mapped.rejections.message,
+      });
     try {
       await this.queue.append(mapped.documents);
     } catch (error) {
@@ -56,6 +66,11 @@ export class Ingest {
     if (signal.name === 'traces') this.metrics.receivedSpans += mapped.items;
     else if (signal.name === 'logs') this.metrics.receivedLogRecords += mapped.items;
     else this.metrics.receivedMetricPoints += mapped.items;
-    return { kind: 'accepted', items: mapped.items };
+    return {
+      kind: 'accepted',
+      items: mapped.items,
+      rejected: mapped.rejections.count,
+      rejectedMessage: mapped.rejections.message,
+    };
   }
 }

@@ -6,6 +6,7 @@ import {
   parseLogsRequestJson,
   parseMetricsRequestJson,
   parseTraceRequestJson,
+  Rejections,
 } from '@elkhound/otlp';
 
 export type SignalName = 'traces' | 'logs' | 'metrics';
@@ -15,29 +16,41 @@ export interface SignalHandler {
   readonly name: SignalName;
   readonly httpPath: string;
   readonly grpcPath: string;
-  /** Decodes a body and maps it to ECS; throws OtlpDecodeError for a body that does not decode. */
+  /** The partial-success field counting what was refused (`rejectedSpans` in OTLP/JSON). */
+  readonly rejectedField: string;
+  /**
+   * Decodes a body and maps it to ECS. An item that does not decode on its own is left out and
+   * counted in `rejections` (partial success); a body whose structure does not decode throws
+   * OtlpDecodeError.
+   */
   documents(
     body: Buffer,
     format: 'protobuf' | 'json',
     namespace: string,
-  ): { documents: EcsDocument[]; items: number };
+  ): { documents: EcsDocument[]; items: number; rejections: Rejections };
 }
 
 function handler<Request>(
   name: SignalName,
+  rejectedField: string,
   grpcPath: string,
-  fromProtobuf: (bytes: Uint8Array) => Request[],
-  fromJson: (text: string) => Request[],
+  fromProtobuf: (bytes: Uint8Array, rejections: Rejections) => Request[],
+  fromJson: (text: string, rejections: Rejections) => Request[],
   encode: (requests: readonly Request[], options: { namespace: string }) => EcsDocument[],
   count: (requests: readonly Request[]) => number,
 ): SignalHandler {
   return {
     name,
     httpPath: `/v1/${name}`,
+    rejectedField,
     grpcPath,
     documents(body, format, namespace) {
-      const requests = format === 'protobuf' ? fromProtobuf(body) : fromJson(body.toString('utf8'));
-      return { documents: encode(requests, { namespace }), items: count(requests) };
+      const rejections = new Rejections();
+      const requests =
+        format === 'protobuf'
+          ? fromProtobuf(body, rejections)
+          : fromJson(body.toString('utf8'), rejections);
+      return { documents: encode(requests, { namespace }), items: count(requests), rejections };
     },
   };
 }
@@ -45,6 +58,7 @@ function handler<Request>(
 export const SIGNALS: readonly SignalHandler[] = [
   handler(
     'traces',
+    'rejectedSpans',
     '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
     decodeTraceRequest,
     parseTraceRequestJson,
@@ -57,6 +71,7 @@ export const SIGNALS: readonly SignalHandler[] = [
   ),
   handler(
     'logs',
+    'rejectedLogRecords',
     '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
     decodeLogsRequest,
     parseLogsRequestJson,
@@ -70,6 +85,8 @@ export const SIGNALS: readonly SignalHandler[] = [
   ),
   handler(
     'metrics',
+    // A metric that does not decode counts as one rejected data point: its points are unknown.
+    'rejectedDataPoints',
     '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
     decodeMetricsRequest,
     parseMetricsRequestJson,
