@@ -1,12 +1,19 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResourceLogs, ResourceMetrics, ResourceSpans } from '@elkhound/otlp';
+import {
+  parseLogsRequestJson,
+  parseMetricsRequestJson,
+  parseTraceRequestJson,
+  type ResourceLogs,
+  type ResourceMetrics,
+  type ResourceSpans,
+} from '@elkhound/otlp';
 import { encodeLogs, encodeMetrics, encodeSpans, type EcsDocument } from '../src';
 
-// Golden cases: packages/ecs/testdata/<case>/input.json holds the input in the shared OTLP model
-// (`{ signal: 'traces', resourceSpans }`, `{ signal: 'logs', resourceLogs }` or
-// `{ signal: 'metrics', resourceMetrics }`, times as
-// [seconds, nanoseconds]); expected.json holds the ECS documents the mapping must produce.
+// Golden cases: packages/ecs/testdata/<case>/ holds the input as an OTLP/JSON export request, as
+// an SDK or a Collector sends it (`traces.otlp.json`, `logs.otlp.json` or `metrics.otlp.json`),
+// and expected.json the ECS documents the mapping must produce from it (decoded by
+// @elkhound/otlp's OTLP/JSON decoder, as the sidecar does).
 // Regenerate the expected files with `npm run golden -w @elkhound/ecs` and review the diff.
 
 export const TESTDATA = join(__dirname, '..', 'testdata');
@@ -31,11 +38,27 @@ export function loadGoldenCases(): GoldenCase[] {
     .filter((entry) => entry.isDirectory())
     .map((entry) => ({
       name: entry.name,
-      input: JSON.parse(
-        readFileSync(join(TESTDATA, entry.name, 'input.json'), 'utf8'),
-      ) as GoldenCase['input'],
+      input: readInput(join(TESTDATA, entry.name)),
       expectedPath: join(TESTDATA, entry.name, 'expected.json'),
     }));
+}
+
+function readInput(folder: string): GoldenCase['input'] {
+  const files = readdirSync(folder).filter((file) => file.endsWith('.otlp.json'));
+  if (files.length !== 1)
+    throw new Error(`${folder}: expected one <signal>.otlp.json, got ${files.join(', ')}`);
+  const file = files[0] as string;
+  const text = readFileSync(join(folder, file), 'utf8');
+  switch (file) {
+    case 'traces.otlp.json':
+      return { signal: 'traces', resourceSpans: parseTraceRequestJson(text) };
+    case 'logs.otlp.json':
+      return { signal: 'logs', resourceLogs: parseLogsRequestJson(text) };
+    case 'metrics.otlp.json':
+      return { signal: 'metrics', resourceMetrics: parseMetricsRequestJson(text) };
+    default:
+      throw new Error(`${folder}: unknown input ${file}`);
+  }
 }
 
 export function encodeCase(input: GoldenCase['input']): EcsDocument[] {
