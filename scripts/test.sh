@@ -16,6 +16,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 npm run build
+# The HTML report's test renders it in headless Chromium.
+echo "Chromium: $(bash scripts/ensure-chromium.sh)"
 npm run lint
 npm run typecheck
 

@@ -22,6 +22,7 @@ function field(document: Document, path: string): unknown {
 describe('npm run demo (file sink, stand-in model server)', function () {
   const dataDir = mkdtempSync(join(tmpdir(), 'elkhound-demo-'));
   const output: string[] = [];
+  let code: number;
   let spans: Document[];
   let logRecords: Document[];
 
@@ -30,7 +31,7 @@ describe('npm run demo (file sink, stand-in model server)', function () {
     delete process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_BASE_URL;
     try {
-      await runDemo({ dataDir, log: (line) => output.push(line) });
+      code = await runDemo({ dataDir, log: (line) => output.push(line) });
     } finally {
       if (saved.key !== undefined) process.env.OPENAI_API_KEY = saved.key;
       if (saved.url !== undefined) process.env.OPENAI_BASE_URL = saved.url;
@@ -39,8 +40,25 @@ describe('npm run demo (file sink, stand-in model server)', function () {
     logRecords = read(join(dataDir, 'ndjson', 'logs-elkhound-demo.ndjson'));
   });
 
-  it('says the model server is a stand-in', function () {
-    assert.match(output.join('\n'), /LOCAL STAND-IN for an OpenAI-compatible provider/);
+  it('says the model server is a stand-in and ends with elkhound report', function () {
+    const text = output.join('\n');
+    assert.match(text, /LOCAL STAND-IN for an OpenAI-compatible provider/);
+    assert.equal(code, 0, text);
+    assert.match(text, /25 calls · 5 errors \(20\.0%\)/);
+    for (const section of [
+      'Cost and tokens by model',
+      'Cost and tokens by service',
+      'Latency by model (ms)',
+      'Errors by category',
+      'Requests and errors over time',
+      'Slowest calls',
+      'Duplicate prompts',
+    ])
+      assert.ok(text.includes(section), `the report has "${section}"`);
+    assert.match(
+      readFileSync(join(dataDir, 'report.html'), 'utf8'),
+      /<svg class="chart" id="cost-over-time"/,
+    );
   });
 
   it('traces both services, their requests as transactions and their model calls priced', function () {

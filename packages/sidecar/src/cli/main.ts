@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { BulkWriter, setupElasticsearch } from '@elkhound/exporter-elasticsearch';
+import { runReport } from '@elkhound/report';
 import { ConfigError, loadConfig, optionsHelp, type SidecarConfig } from '../config';
 import { DeadLetterQueue } from '../dlq/dead-letter-queue';
 import { createLogger, errorFields } from '../log';
@@ -12,6 +13,7 @@ Commands:
   setup          Install the index templates and lifecycle in Elasticsearch, then exit
   dlq list       Show the documents Elasticsearch rejected for good
   dlq replay     Send the dead-lettered documents again (e.g. after a template fix)
+  report         Cost, tokens, latency, errors and duplicate prompts of the LLM calls
 
 Run "elkhound <command> --help" for the options of a command.
 `;
@@ -82,6 +84,11 @@ function parseArguments(argv: readonly string[]): ParsedArguments {
 
 /** The `elkhound` command; sets process.exitCode rather than exiting, so output is flushed. */
 export async function main(argv: readonly string[]): Promise<void> {
+  // `report` has options of its own (and needs no sidecar configuration).
+  if (argv[0] === 'report') {
+    process.exitCode = await runReport(argv.slice(1));
+    return;
+  }
   let parsed: ParsedArguments;
   try {
     parsed = parseArguments(argv);
