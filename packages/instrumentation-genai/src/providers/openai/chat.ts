@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart, OutputMessage } from '../../content';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
-import type { Body, OpenAIOperation, StreamAccumulator } from './call';
+import type { Body, StainlessOperation, StreamAccumulator } from '../stainless';
 import {
   baseRequest,
   chatUsage,
@@ -266,7 +266,7 @@ class ChatStreamAccumulator implements StreamAccumulator {
   }
 }
 
-export const chatCompletions: OpenAIOperation = {
+export const chatCompletions: StainlessOperation = {
   describe,
   read,
   accumulator: (settings) => new ChatStreamAccumulator(settings),

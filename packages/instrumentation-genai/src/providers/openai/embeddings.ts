@@ -2,10 +2,10 @@
 import type { Attributes } from '@opentelemetry/api';
 import * as semconv from '../../semconv';
 import type { GenAIResponse } from '../../span-recorder';
-import type { OpenAIOperation } from './call';
+import type { StainlessOperation } from '../stainless';
 import { baseRequest, number } from './shared';
 
-export const embeddings: OpenAIOperation = {
+export const embeddings: StainlessOperation = {
   describe(body, client, settings) {
     const attributes: Attributes = {};
     if (typeof body.encoding_format === 'string')

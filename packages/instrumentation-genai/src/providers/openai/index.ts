@@ -1,7 +1,7 @@
 // Everything specific to the `openai` SDK (v4 through v7). v4 before 4.55 kept chat completions
 // in `resources/chat/completions`, later versions in `resources/chat/completions/completions`.
 import type { ProviderPatch } from '../provider';
-import { wrapCreate } from './call';
+import { wrapCreate } from '../stainless';
 import { chatCompletions } from './chat';
 import { embeddings } from './embeddings';
 import { responses } from './responses';

@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart, OutputMessage } from '../../content';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
-import type { Body, OpenAIOperation, StreamAccumulator } from './call';
+import type { Body, StainlessOperation, StreamAccumulator } from '../stainless';
 import {
   baseRequest,
   contentParts,
@@ -229,7 +229,7 @@ class ResponsesStreamAccumulator implements StreamAccumulator {
   }
 }
 
-export const responses: OpenAIOperation = {
+export const responses: StainlessOperation = {
   describe,
   read: (result) => readResponse((result ?? {}) as ResponseObject),
   accumulator: () => new ResponsesStreamAccumulator(),
