@@ -16,10 +16,20 @@ interface SdkError {
   status?: number;
   code?: string | null;
   type?: string | null;
-  error?: { code?: string; type?: string } | null;
+  error?: { code?: string; type?: string; error?: { type?: string } | null } | null;
   message?: string;
   constructor?: { name?: string };
 }
+
+const ANTHROPIC_ERROR_TYPES: Record<string, ErrorCategory> = {
+  overloaded_error: 'server_error',
+  api_error: 'server_error',
+  rate_limit_error: 'rate_limit',
+  authentication_error: 'authentication',
+  permission_error: 'authentication',
+  invalid_request_error: 'invalid_request',
+  request_too_large: 'invalid_request',
+};
 
 /** Categorises an SDK error by its status, code and class, as the SDKs name them. */
 export function categorize(error: unknown): { category: ErrorCategory; type: string } {
@@ -32,6 +42,19 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
     className || (typeof sdkError.status === 'number' ? String(sdkError.status) : '_OTHER');
   const code = sdkError.code ?? sdkError.error?.code ?? '';
   const status = sdkError.status;
+  // Anthropic names the error in its body (`{ type: 'error', error: { type: 'overloaded_error' } }`),
+  // also for an `error` event in the middle of a stream, where there is no status.
+  // Older SDKs turn that event into a connection error whose message carries the event's JSON.
+  const errorType =
+    sdkError.error?.error?.type ??
+    sdkError.error?.type ??
+    sdkError.type ??
+    (status === undefined
+      ? /"type":\s*"(\w+_error)"/.exec(sdkError.message ?? '')?.[1]
+      : undefined) ??
+    '';
+  const byType = ANTHROPIC_ERROR_TYPES[errorType];
+  if (status === undefined && byType) return { category: byType, type };
   const text = `${className ?? ''} ${code} ${sdkError.type ?? ''} ${sdkError.message ?? ''}`;
   if (/Abort|UserAbort/i.test(className ?? '') || sdkError.name === 'AbortError')
     return { category: 'cancelled', type };

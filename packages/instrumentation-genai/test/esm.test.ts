@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FakeOpenAI } from '@elkhound/test-support';
+import { FakeAnthropic, FakeOpenAI } from '@elkhound/test-support';
 
 const run = promisify(execFile);
 
@@ -33,5 +33,35 @@ describe('ESM: openai imported by an ES module app is patched through the loader
       spans[0]?.attributes['elkhound.prompt.hash'],
       spans[1]?.attributes['elkhound.prompt.hash'],
     );
+  });
+});
+
+describe('ESM: @anthropic-ai/sdk imported by an ES module app is patched through the loader hook', () => {
+  const server = new FakeAnthropic();
+  before(() => server.start());
+  after(() => server.stop());
+
+  it('records a plain call and a messages.stream() of an ESM app', async () => {
+    const folder = join(__dirname, 'fixtures', 'esm');
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', './setup.mjs', 'anthropic-app.mjs'],
+      {
+        cwd: folder,
+        env: { ...process.env, FAKE_ANTHROPIC_URL: server.baseURL, NODE_OPTIONS: '' },
+      },
+    );
+    const spans = JSON.parse(stdout) as Array<{
+      name: string;
+      attributes: Record<string, unknown>;
+    }>;
+    assert.deepEqual(
+      spans.map((span) => span.name),
+      ['chat claude-sonnet-4-20250514', 'chat claude-sonnet-4-20250514'],
+    );
+    assert.equal(spans[0]?.attributes['gen_ai.provider.name'], 'anthropic');
+    assert.equal(spans[0]?.attributes['gen_ai.usage.input_tokens'], 3569);
+    assert.equal(spans[1]?.attributes['gen_ai.request.stream'], true);
+    assert.equal(spans[1]?.attributes['gen_ai.usage.output_tokens'], 15);
   });
 });

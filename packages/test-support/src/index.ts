@@ -5,6 +5,7 @@ export {
   type TestElasticsearch,
 } from './elasticsearch';
 export {
+  FakeAnthropic,
   FakeOpenAI,
   FakeProviderServer,
   fixture,

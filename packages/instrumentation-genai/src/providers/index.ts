@@ -1,5 +1,6 @@
 // The SDKs GenAIInstrumentation patches: one entry (one file or folder) per SDK.
+import { anthropic } from './anthropic/index';
 import { openai } from './openai/index';
 import type { ProviderPatch } from './provider';
 
-export const PROVIDERS: readonly ProviderPatch[] = [openai];
+export const PROVIDERS: readonly ProviderPatch[] = [openai, anthropic];

@@ -7,3 +7,4 @@ export {
   type Responder,
 } from './server';
 export { FakeOpenAI, respondLikeOpenAI } from './openai';
+export { FakeAnthropic, respondLikeAnthropic } from './anthropic';
