@@ -55,7 +55,8 @@ for (const sdk of SDKS) {
     beforeEach(() => resetTelemetry());
 
     it('messages.create: a CLIENT span with request and response attributes, cache-folded usage, cost and hashes', async () => {
-      const message = await client.messages.create({
+      // Sampling parameters the API takes; the newest SDK's types no longer list some of them.
+      const params = {
         model: MODEL,
         max_tokens: 1024,
         temperature: 0.2,
@@ -63,7 +64,8 @@ for (const sdk of SDKS) {
         stop_sequences: ['END'],
         system: SYSTEM,
         messages: MESSAGES,
-      });
+      } as Parameters<Client['messages']['create']>[0] & { stream?: false };
+      const message = await client.messages.create(params);
       assert.equal(message.id, 'msg_01XFDUDYJgAACzvnptvVoYEL');
       const span = only();
       const a = span.attributes;
