@@ -41,7 +41,11 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
   const type =
     className || (typeof sdkError.status === 'number' ? String(sdkError.status) : '_OTHER');
   const code = sdkError.code ?? sdkError.error?.code ?? '';
-  const status = sdkError.status;
+  // @google/genai 1.x throws ClientError / ServerError with the status only in the message.
+  const status =
+    typeof sdkError.status === 'number'
+      ? sdkError.status
+      : Number(/^got status: (\d{3})\b/.exec(sdkError.message ?? '')?.[1]) || undefined;
   // Anthropic names the error in its body (`{ type: 'error', error: { type: 'overloaded_error' } }`),
   // also for an `error` event in the middle of a stream, where there is no status.
   // Older SDKs turn that event into a connection error whose message carries the event's JSON.
@@ -60,13 +64,20 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
     return { category: 'cancelled', type };
   if (/Timeout/i.test(className ?? '') || /ETIMEDOUT|timed out/i.test(text))
     return { category: 'timeout', type };
-  if (status === 401 || status === 403 || code === 'invalid_api_key')
+  if (
+    status === 401 ||
+    status === 403 ||
+    code === 'invalid_api_key' ||
+    /API_KEY_INVALID|API key not valid/.test(text)
+  )
     return { category: 'authentication', type };
   // Errors reported inside a stream (Responses API `response.failed`) carry a code, no status.
   if (status === 429 || code === 'rate_limit_exceeded' || code === 'insufficient_quota')
     return { category: 'rate_limit', type };
   if (
-    /context_length_exceeded|maximum context length|too many tokens|prompt is too long/i.test(text)
+    /context_length_exceeded|maximum context length|too many tokens|prompt is too long|exceeds the maximum number of tokens/i.test(
+      text,
+    )
   ) {
     return { category: 'context_length', type };
   }

@@ -60,7 +60,7 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
     const byFile = new Map<string, PatchedMethod[]>();
     for (const method of provider.methods) {
       for (const file of method.files) {
-        for (const extension of ['.js', '.mjs']) {
+        for (const extension of ['.js', '.mjs', '.cjs']) {
           const path = file + extension;
           const methods = byFile.get(path) ?? [];
           methods.push(method);
@@ -86,11 +86,22 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
           },
         ),
     );
+    // The package's main entry can hold the classes too (a bundled SDK such as @google/genai is
+    // one file, which `require` reaches as the package itself, not as one of its files).
     return new InstrumentationNodeModuleDefinition(
       provider.module,
       [...provider.versions],
-      undefined,
-      undefined,
+      (moduleExports: Exports) => {
+        for (const method of provider.methods) this.patchMethod(moduleExports, method, patch);
+        return moduleExports;
+      },
+      (moduleExports: Exports | undefined) => {
+        for (const method of provider.methods) {
+          const prototype = moduleExports?.[method.exportName]?.prototype;
+          if (prototype && isWrapped(prototype[method.method]))
+            this._unwrap(prototype, method.method);
+        }
+      },
       files,
     );
   }

@@ -6,6 +6,7 @@ export {
 } from './elasticsearch';
 export {
   FakeAnthropic,
+  FakeGemini,
   FakeOpenAI,
   FakeProviderServer,
   fixture,

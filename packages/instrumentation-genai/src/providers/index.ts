@@ -1,6 +1,7 @@
 // The SDKs GenAIInstrumentation patches: one entry (one file or folder) per SDK.
 import { anthropic } from './anthropic/index';
+import { google } from './google/index';
 import { openai } from './openai/index';
 import type { ProviderPatch } from './provider';
 
-export const PROVIDERS: readonly ProviderPatch[] = [openai, anthropic];
+export const PROVIDERS: readonly ProviderPatch[] = [openai, anthropic, google];

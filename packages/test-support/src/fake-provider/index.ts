@@ -8,3 +8,4 @@ export {
 } from './server';
 export { FakeOpenAI, respondLikeOpenAI } from './openai';
 export { FakeAnthropic, respondLikeAnthropic } from './anthropic';
+export { FakeGemini, respondLikeGemini } from './gemini';
