@@ -1,122 +1,107 @@
-// Added CPU time of GenAIInstrumentation per non-streaming call and per stream chunk, against the
-// bare openai SDK, on an in-process transport (a fetch that answers from the fixture files), with
-// the real OpenTelemetry SDK behind it (batch span processor, metrics, logs).
+// Added CPU time per non-streaming call and per stream chunk of GenAIInstrumentation, against the
+// bare openai SDK and against @opentelemetry/instrumentation-openai and
+// @traceloop/instrumentation-openai, on the same in-process transport (a fetch that answers from
+// the fixture files), with the real OpenTelemetry SDK behind each (batch span processor to a
+// discarding exporter, metrics, logs). Each variant runs in a process of its own
+// (overhead-child.ts), the variants alternate over several rounds, and the table shows medians.
+// The peers support openai < 7: all four are measured on openai 4 (the oldest major Elkhound
+// supports), and Elkhound alone on the newest.
 // Run: cd packages/instrumentation-genai && node --import tsx bench/overhead.ts
-import { createRequire } from 'node:module';
-import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { fixture } from '@elkhound/test-support';
-// The compiled package, as applications load it.
-import { GenAIInstrumentation } from '../dist';
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 
-class DiscardingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
+interface Sample {
+  variant: string;
+  openai: string;
+  plain: number;
+  stream: number;
+  chunks: number;
+  spans: number;
 }
-const discard: SpanExporter = {
-  // Answered on the next turn, as a real exporter does (a synchronous answer leaves the batch
-  // processor's export timer running).
-  export: (_spans, done) => setImmediate(() => done({ code: 0 })),
-  shutdown: async () => undefined,
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const VARIANTS = ['bare', 'elkhound', 'otel', 'traceloop', 'otel-content', 'traceloop-content'];
+
+function run(variant: string, major: string): Sample {
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'overhead-child.ts'), variant, major],
+    {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+      env: { ...process.env, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: '' },
+    },
+  );
+  return JSON.parse(output.trim().split('\n').at(-1) as string) as Sample;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+function measure(major: string, variants: string[]): Map<string, Sample> {
+  const samples = new Map<string, Sample[]>();
+  for (let round = 0; round < ROUNDS; round++)
+    for (const variant of variants) {
+      const sample = run(variant, major);
+      samples.set(variant, [...(samples.get(variant) ?? []), sample]);
+    }
+  const result = new Map<string, Sample>();
+  for (const [variant, list] of samples)
+    result.set(variant, {
+      ...(list[0] as Sample),
+      plain: median(list.map((sample) => sample.plain)),
+      stream: median(list.map((sample) => sample.stream)),
+      spans: Math.min(...list.map((sample) => sample.spans)),
+    });
+  return result;
+}
+
+const NAMES: Record<string, string> = {
+  bare: 'bare openai',
+  elkhound: '**@elkhound/instrumentation-genai**',
+  otel: '@opentelemetry/instrumentation-openai 0.22.0 (content off, its default)',
+  traceloop: '@traceloop/instrumentation-openai 0.27.0, traceContent off',
+  'otel-content': '@opentelemetry/instrumentation-openai 0.22.0, content on',
+  'traceloop-content': '@traceloop/instrumentation-openai 0.27.0, traceContent on (its default)',
 };
 
-const instrumentation = new GenAIInstrumentation();
-instrumentation.setTracerProvider(
-  new TracerProvider({
-    spanProcessors: [new BatchSpanProcessor(discard, { maxQueueSize: 100_000 })],
-  }),
+function table(results: Map<string, Sample>): void {
+  const bare = results.get('bare') as Sample;
+  console.log(
+    '| variant | openai | spans exported | µs CPU per call | added per call | µs CPU per stream | added per chunk |',
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [variant, sample] of results) {
+    const addedCall = sample.plain - bare.plain;
+    const addedChunk = (sample.stream - bare.stream) / sample.chunks;
+    console.log(
+      `| ${NAMES[variant] ?? variant} | ${sample.openai} | ${sample.spans} | ${sample.plain.toFixed(1)} | ${variant === 'bare' ? '–' : addedCall.toFixed(1)} | ${sample.stream.toFixed(0)} | ${variant === 'bare' ? '–' : addedChunk.toFixed(3)} |`,
+    );
+  }
+}
+
+console.log(
+  `## Instrumentation overhead (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${ROUNDS} alternating rounds, medians)`,
 );
-const reader = new DiscardingReader();
-instrumentation.setMeterProvider(new MeterProvider({ readers: [reader] }));
-const OpenAI = (createRequire(__filename)('openai') as typeof import('openai')).default;
-
-const completion = fixture('openai/chat-completion.json');
-const chunkEvents = fixture('openai/chat-stream.sse')
-  .split('\n\n')
-  .filter((event) => event.trim());
-const middle = chunkEvents[2] as string;
-const CHUNKS = Number(process.env.CHUNKS ?? 200);
-// A long stream: the role chunk, 200 content chunks, the finish and usage chunks, [DONE].
-const longStream =
-  [chunkEvents[0], ...Array.from({ length: CHUNKS }, () => middle), ...chunkEvents.slice(-3)].join(
-    '\n\n',
-  ) + '\n\n';
-const headers = { 'content-type': 'application/json', 'x-request-id': 'req_bench' };
-
-const client = new OpenAI({
-  apiKey: 'sk-bench',
-  maxRetries: 0,
-  fetch: async (_url, init) => {
-    const body = JSON.parse(String(init?.body)) as { stream?: boolean };
-    return body.stream
-      ? new Response(longStream, { headers: { ...headers, 'content-type': 'text/event-stream' } })
-      : new Response(completion, { headers });
-  },
-});
-const messages = [
-  { role: 'system' as const, content: 'You are the checkout assistant.' },
-  { role: 'user' as const, content: 'Summarise my order' },
-];
-
-async function plainCalls(count: number): Promise<number> {
-  const start = process.cpuUsage();
-  for (let index = 0; index < count; index++)
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / count;
-}
-
-async function streams(count: number): Promise<number> {
-  const start = process.cpuUsage();
-  for (let index = 0; index < count; index++) {
-    const stream = await client.chat.completions.create({
-      model: 'gpt-4o-mini',
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const chunk of stream) void chunk;
-  }
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / count;
-}
-
-async function measure(enabled: boolean, run: () => Promise<number>): Promise<number> {
-  if (enabled) instrumentation.enable();
-  else instrumentation.disable();
-  const samples: number[] = [];
-  for (let round = 0; round < 7; round++) {
-    samples.push(await run());
-    await reader.collect();
-  }
-  samples.sort((a, b) => a - b);
-  return samples[3] as number; // median of 7 rounds
-}
-
-async function main(): Promise<void> {
-  // Warm up both paths.
-  for (const enabled of [false, true]) {
-    if (enabled) instrumentation.enable();
-    else instrumentation.disable();
-    await plainCalls(2_000);
-    await streams(100);
-  }
-  const CALLS = 4_000;
-  const STREAMS = 150;
-  const barePlain = await measure(false, () => plainCalls(CALLS));
-  const withPlain = await measure(true, () => plainCalls(CALLS));
-  const bareStream = await measure(false, () => streams(STREAMS));
-  const withStream = await measure(true, () => streams(STREAMS));
-  const chunksPerStream = CHUNKS + 4;
-  console.log(
-    `openai ${(createRequire(__filename)('openai/version') as { VERSION: string }).VERSION}, in-process fetch, median of 7 rounds`,
-  );
-  console.log(
-    `non-streaming call: bare ${barePlain.toFixed(1)} µs, instrumented ${withPlain.toFixed(1)} µs, added ${(withPlain - barePlain).toFixed(1)} µs CPU per call`,
-  );
-  console.log(
-    `stream of ${chunksPerStream} chunks: bare ${bareStream.toFixed(0)} µs, instrumented ${withStream.toFixed(0)} µs, added ${((withStream - bareStream) / chunksPerStream).toFixed(2)} µs CPU per chunk (span and per-call work spread over the chunks)`,
-  );
-}
-
-void main();
+const v4 = measure('4', VARIANTS);
+table(v4);
+const elkhound = v4.get('elkhound') as Sample;
+const bare = v4.get('bare') as Sample;
+const peers = ['otel', 'traceloop'].map((variant) => v4.get(variant) as Sample);
+for (const sample of [elkhound, ...peers])
+  if (sample.spans === 0)
+    console.log(
+      `WARNING: ${sample.variant} exported no spans — it did not patch openai ${sample.openai}`,
+    );
+const bestCall = Math.min(...peers.map((sample) => sample.plain - bare.plain));
+const bestChunk = Math.min(...peers.map((sample) => (sample.stream - bare.stream) / sample.chunks));
+const ratioCall = (elkhound.plain - bare.plain) / bestCall;
+const ratioChunk = (elkhound.stream - bare.stream) / elkhound.chunks / bestChunk;
+console.log(
+  `\nElkhound / best peer (content off for all): per call ${ratioCall.toFixed(2)}, per chunk ${ratioChunk.toFixed(2)} — bar ≤ 0.50: ${ratioCall <= 0.5 && ratioChunk <= 0.5 ? 'met' : 'NOT met'}`,
+);
+console.log('');
+table(measure('7', ['bare', 'elkhound']));
