@@ -13,3 +13,4 @@ export {
   respondLikeOpenAI,
   type RecordedRequest,
 } from './fake-provider/index';
+export { OtlpJsonReceiver, otlpAttribute, type OtlpJsonSpan } from './otlp-receiver';

@@ -1,0 +1,42 @@
+// Your own NodeSDK, with GenAIInstrumentation next to other instrumentations, writing ECS
+// documents straight into Elasticsearch data streams (no Collector, no sidecar). Load it first:
+//   node --require ./telemetry.js app.js
+'use strict';
+const { NodeSDK } = require('@opentelemetry/sdk-node');
+const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
+const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace');
+const { BatchLogRecordProcessor } = require('@opentelemetry/sdk-logs');
+const { GenAIInstrumentation } = require('@elkhound/instrumentation-genai');
+const {
+  ElasticsearchLogRecordExporter,
+  ElasticsearchSpanExporter,
+  connectionOptionsFromEnv,
+} = require('@elkhound/exporter-elasticsearch');
+
+// ELASTICSEARCH_URL, with ELASTICSEARCH_API_KEY (or _USERNAME/_PASSWORD) and ELASTICSEARCH_CA_FILE.
+const connection = connectionOptionsFromEnv();
+if (!connection) throw new Error('set ELASTICSEARCH_URL');
+const namespace = process.env.ELKHOUND_NAMESPACE || 'default';
+
+const sdk = new NodeSDK({
+  instrumentations: [
+    new HttpInstrumentation(),
+    new GenAIInstrumentation({ captureMessageContent: false }),
+  ],
+  spanProcessors: [
+    new BatchSpanProcessor({ exporter: new ElasticsearchSpanExporter({ connection, namespace }) }),
+  ],
+  logRecordProcessors: [
+    new BatchLogRecordProcessor({
+      exporter: new ElasticsearchLogRecordExporter({ connection, namespace }),
+    }),
+  ],
+});
+sdk.start();
+
+// Flush what is buffered before the process ends.
+let stopping;
+const stop = () =>
+  (stopping ??= sdk.shutdown().catch((error) => console.error('telemetry shutdown', error)));
+process.once('beforeExit', stop);
+process.once('SIGTERM', () => stop().finally(() => process.exit(0)));
