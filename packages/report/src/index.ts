@@ -16,3 +16,10 @@ export { makeQuery, parseDuration, ReportOptionError } from './query';
 export { renderTerminal } from './render-terminal';
 export { renderHtml, escapeHtml } from './render-html';
 export { runReport, REPORT_HELP } from './cli';
+export {
+  kibanaSavedObjects,
+  kibanaNdjson,
+  fieldsUsed,
+  DATA_VIEWS,
+  type SavedObject,
+} from './kibana';
