@@ -14,6 +14,8 @@ export type ErrorCategory =
 interface SdkError {
   name?: string;
   status?: number;
+  /** Speakeasy- and Fern-generated SDKs (Mistral, Cohere) name it so. */
+  statusCode?: number;
   code?: string | null;
   type?: string | null;
   error?: { code?: string; type?: string; error?: { type?: string } | null } | null;
@@ -45,7 +47,9 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
   const status =
     typeof sdkError.status === 'number'
       ? sdkError.status
-      : Number(/^got status: (\d{3})\b/.exec(sdkError.message ?? '')?.[1]) || undefined;
+      : typeof sdkError.statusCode === 'number'
+        ? sdkError.statusCode
+        : Number(/^got status: (\d{3})\b/.exec(sdkError.message ?? '')?.[1]) || undefined;
   // Anthropic names the error in its body (`{ type: 'error', error: { type: 'overloaded_error' } }`),
   // also for an `error` event in the middle of a stream, where there is no status.
   // Older SDKs turn that event into a connection error whose message carries the event's JSON.

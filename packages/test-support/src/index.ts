@@ -7,6 +7,7 @@ export {
 export {
   FakeAnthropic,
   FakeGemini,
+  FakeMistral,
   FakeOpenAI,
   FakeProviderServer,
   fixture,

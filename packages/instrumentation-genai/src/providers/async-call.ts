@@ -66,26 +66,31 @@ export function wrapAsync(operation: AsyncOperation) {
     };
 }
 
+/**
+ * The stream object goes back to the app as it is (an SDK's EventStream, a ReadableStream, an
+ * async generator): only its `Symbol.asyncIterator` is replaced, on this one object, so every
+ * `for await` over it is observed.
+ */
 function observeStream(
   value: unknown,
   call: GenAICall,
   operation: AsyncOperation,
   settings: ResolvedConfig,
 ): unknown {
-  const iterable = value as AsyncIterable<unknown> | null;
-  const iteratorOf = iterable?.[Symbol.asyncIterator];
-  if (typeof iteratorOf !== 'function' || !operation.accumulator) {
+  const stream = value as (AsyncIterable<unknown> & object) | null;
+  const iteratorOf = stream?.[Symbol.asyncIterator];
+  if (stream === null || typeof iteratorOf !== 'function' || !operation.accumulator) {
     call.end({});
     return value;
   }
   const accumulator = operation.accumulator(settings);
   call.partial = () => accumulator.result();
-  const wrapped = observeIterator(iteratorOf.call(iterable), {
-    chunk(chunk) {
+  const observer = {
+    chunk(chunk: unknown) {
       call.chunk();
       accumulator.add(chunk);
     },
-    reading(waiting) {
+    reading(waiting: boolean) {
       call.reading(waiting);
     },
     done() {
@@ -93,11 +98,18 @@ function observeStream(
       if (failure !== undefined) call.fail(failure, accumulator.result());
       else call.end(accumulator.result());
     },
-    error(error) {
+    error(error: unknown) {
       call.fail(error, accumulator.result());
+    },
+  };
+  Object.defineProperty(stream, Symbol.asyncIterator, {
+    configurable: true,
+    writable: true,
+    value: function elkhoundAsyncIterator(this: unknown) {
+      return observeIterator(iteratorOf.call(this) as AsyncIterator<unknown>, observer);
     },
   });
   // A stream the app drops (never read to its end) ends after the idle timeout, or when collected.
-  call.watchIdle(wrapped);
-  return wrapped;
+  call.watchIdle(stream);
+  return stream;
 }

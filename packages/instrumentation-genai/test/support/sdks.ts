@@ -26,28 +26,9 @@ export interface SdkUnderTest<Module = OpenAIModule> {
 export function loadVersions<Module>(name: string, alias: string): SdkUnderTest<Module>[] {
   const here = createRequire(__filename);
   const newest = here(name) as Module;
-  const oldSource = packageRoot(here.resolve(alias));
-  const oldVersion = versionOf(oldSource);
-  const oldRoot = join(__dirname, '..', '.sdks', alias);
-  const oldPackage = join(oldRoot, 'node_modules', ...name.split('/'));
-  const installed = join(oldPackage, 'package.json');
-  const current = existsSync(installed) && versionOf(oldPackage) === oldVersion;
-  if (!current) {
-    const staging = `${oldPackage}.${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    cpSync(oldSource, staging, { recursive: true, dereference: true });
-    rmSync(oldPackage, { recursive: true, force: true });
-    renameSync(staging, oldPackage);
-  }
-  const oldest = createRequire(join(oldRoot, 'load.js'))(name) as Module;
   const newestVersion = versionOf(packageRoot(here.resolve(name)));
   return [
-    {
-      label: `${name}@${oldVersion}`,
-      major: majorOf(oldVersion),
-      version: oldVersion,
-      module: oldest,
-    },
+    loadOldest<Module>(name, alias),
     {
       label: `${name}@${newestVersion}`,
       major: majorOf(newestVersion),
@@ -55,6 +36,37 @@ export function loadVersions<Module>(name: string, alias: string): SdkUnderTest<
       module: newest,
     },
   ];
+}
+
+/** The aliased oldest version alone (for an SDK whose newest version is ESM only). */
+export function loadOldest<Module>(name: string, alias: string): SdkUnderTest<Module> {
+  const { root, version } = copyOldest(name, alias);
+  const module = createRequire(join(root, 'load.js'))(name) as Module;
+  return { label: `${name}@${version}`, major: majorOf(version), version, module };
+}
+
+/**
+ * Copies the aliased package once to `test/.sdks/<alias>/node_modules/<name>`; returns the
+ * folder to require it from and its version.
+ */
+export function copyOldest(
+  name: string,
+  alias: string,
+): { root: string; packageFolder: string; version: string } {
+  const here = createRequire(__filename);
+  const source = packageRoot(here.resolve(alias));
+  const version = versionOf(source);
+  const root = join(__dirname, '..', '.sdks', alias);
+  const packageFolder = join(root, 'node_modules', ...name.split('/'));
+  const installed = join(packageFolder, 'package.json');
+  if (!(existsSync(installed) && versionOf(packageFolder) === version)) {
+    const staging = `${packageFolder}.${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    cpSync(source, staging, { recursive: true, dereference: true });
+    rmSync(packageFolder, { recursive: true, force: true });
+    renameSync(staging, packageFolder);
+  }
+  return { root, packageFolder, version };
 }
 
 /** openai v4 (oldest supported major) and the newest. */

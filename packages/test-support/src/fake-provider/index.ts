@@ -9,3 +9,4 @@ export {
 export { FakeOpenAI, respondLikeOpenAI } from './openai';
 export { FakeAnthropic, respondLikeAnthropic } from './anthropic';
 export { FakeGemini, respondLikeGemini } from './gemini';
+export { FakeMistral, respondLikeMistral } from './mistral';

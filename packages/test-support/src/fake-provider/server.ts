@@ -42,7 +42,12 @@ export function sendEvents(
   options: { hangAfter?: number } = {},
 ): void {
   answer.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8' });
-  const events = text.split('\n\n').filter((event) => event.trim());
+  // Each event framed by exactly one blank line, as an API sends it (a fixture file's final newline
+  // is not part of its last event).
+  const events = text
+    .split('\n\n')
+    .map((event) => event.replace(/\n+$/, ''))
+    .filter((event) => event.trim());
   let index = 0;
   const next = () => {
     if (answer.destroyed) return;
