@@ -112,6 +112,7 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
       const original = prototype?.[method.method];
       // A re-exporting file hands over the same class: it is wrapped once.
       if (!prototype || typeof original !== 'function' || isWrapped(original)) return;
+      if (method.unless !== undefined && typeof prototype[method.unless] === 'function') return;
       this._wrap(prototype, method.method, (unwrapped) =>
         method.wrap(unwrapped as AnyMethod, patch),
       );

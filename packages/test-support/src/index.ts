@@ -6,6 +6,7 @@ export {
 } from './elasticsearch';
 export {
   FakeAnthropic,
+  FakeCohere,
   FakeGemini,
   FakeMistral,
   FakeOpenAI,

@@ -19,6 +19,8 @@ export interface AsyncOperation {
   read(result: unknown, settings: ResolvedConfig): GenAIResponse;
   /** For streaming operations: accumulates what the chunks say. */
   accumulator?(settings: ResolvedConfig): StreamAccumulator;
+  /** Where the stream is in what the method resolves to (default: the value itself). */
+  streamOf?(value: unknown): unknown;
 }
 
 export function wrapAsync(operation: AsyncOperation) {
@@ -77,9 +79,10 @@ function observeStream(
   operation: AsyncOperation,
   settings: ResolvedConfig,
 ): unknown {
-  const stream = value as (AsyncIterable<unknown> & object) | null;
+  const stream = (operation.streamOf ? operation.streamOf(value) : value) as
+    (AsyncIterable<unknown> & object) | null;
   const iteratorOf = stream?.[Symbol.asyncIterator];
-  if (stream === null || typeof iteratorOf !== 'function' || !operation.accumulator) {
+  if (!stream || typeof iteratorOf !== 'function' || !operation.accumulator) {
     call.end({});
     return value;
   }
@@ -111,5 +114,5 @@ function observeStream(
   });
   // A stream the app drops (never read to its end) ends after the idle timeout, or when collected.
   call.watchIdle(stream);
-  return stream;
+  return value;
 }

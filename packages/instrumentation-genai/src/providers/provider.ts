@@ -20,6 +20,12 @@ export interface PatchedMethod {
   /** The exported class whose prototype holds the method. */
   exportName: string;
   method: string;
+  /**
+   * Left alone when the class also has this method: in a newer layout of the same SDK, `method`
+   * is a thin public wrapper around it (which is the one listed then), and wrapping both would
+   * make two spans of one call.
+   */
+  unless?: string;
   wrap: (original: AnyMethod, context: PatchContext) => AnyMethod;
 }
 

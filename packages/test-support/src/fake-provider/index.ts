@@ -10,3 +10,4 @@ export { FakeOpenAI, respondLikeOpenAI } from './openai';
 export { FakeAnthropic, respondLikeAnthropic } from './anthropic';
 export { FakeGemini, respondLikeGemini } from './gemini';
 export { FakeMistral, respondLikeMistral } from './mistral';
+export { FakeCohere, respondLikeCohere } from './cohere';
