@@ -33,7 +33,7 @@ function bodyOf(result: unknown): Record<string, unknown> {
     : value;
 }
 
-function usageOf(meta: Meta | undefined) {
+export function cohereUsage(meta: Meta | undefined) {
   const counts = meta?.billedUnits ?? meta?.tokens;
   if (!counts) return undefined;
   return foldUsage({
@@ -189,7 +189,7 @@ export function chatV1(stream: boolean): AsyncOperation {
       if (typeof id === 'string') response.id = id;
       const reason = finishReason(body.finishReason);
       if (reason) response.finishReasons = [reason];
-      const usage = usageOf(body.meta);
+      const usage = cohereUsage(body.meta);
       if (usage) response.usage = usage;
       if (typeof body.text === 'string') {
         const text = body.text;
@@ -314,7 +314,7 @@ export function chatV2(stream: boolean): AsyncOperation {
       if (typeof body.id === 'string') response.id = body.id;
       const reason = finishReason(body.finishReason);
       if (reason) response.finishReasons = [reason];
-      const usage = usageOf(body.usage);
+      const usage = cohereUsage(body.usage);
       if (usage) response.usage = usage;
       if (body.message) {
         const parts = messagePartsV2(body.message.content);
@@ -365,7 +365,7 @@ class StreamV2 implements StreamAccumulator {
     const response: GenAIResponse = {};
     if (this.id) response.id = this.id;
     if (this.reason) response.finishReasons = [this.reason];
-    const usage = usageOf(this.usage);
+    const usage = cohereUsage(this.usage);
     if (usage) response.usage = usage;
     if (this.text || this.reason) {
       const text = this.text;
@@ -399,7 +399,7 @@ export const embed: AsyncOperation = {
     const body = bodyOf(result) as { id?: string; meta?: Meta };
     const response: GenAIResponse = {};
     if (typeof body.id === 'string') response.id = body.id;
-    const usage = usageOf(body.meta);
+    const usage = cohereUsage(body.meta);
     if (usage) response.usage = usage;
     return response;
   },

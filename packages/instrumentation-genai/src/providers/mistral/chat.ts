@@ -40,7 +40,7 @@ interface Completion {
 }
 
 /** Mistral counts no cache or reasoning apart: prompt and completion tokens as they are. */
-function mistralUsage(usage: MistralUsage | undefined) {
+export function mistralUsage(usage: MistralUsage | undefined) {
   if (!usage) return undefined;
   return foldUsage({
     input: usage.promptTokens,
