@@ -16,6 +16,8 @@ interface SdkError {
   status?: number;
   /** Speakeasy- and Fern-generated SDKs (Mistral, Cohere) name it so. */
   statusCode?: number;
+  /** The AWS SDK's service exceptions. */
+  $metadata?: { httpStatusCode?: number };
   code?: string | null;
   type?: string | null;
   error?: { code?: string; type?: string; error?: { type?: string } | null } | null;
@@ -49,7 +51,9 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
       ? sdkError.status
       : typeof sdkError.statusCode === 'number'
         ? sdkError.statusCode
-        : Number(/^got status: (\d{3})\b/.exec(sdkError.message ?? '')?.[1]) || undefined;
+        : typeof sdkError.$metadata?.httpStatusCode === 'number'
+          ? sdkError.$metadata.httpStatusCode
+          : Number(/^got status: (\d{3})\b/.exec(sdkError.message ?? '')?.[1]) || undefined;
   // Anthropic names the error in its body (`{ type: 'error', error: { type: 'overloaded_error' } }`),
   // also for an `error` event in the middle of a stream, where there is no status.
   // Older SDKs turn that event into a connection error whose message carries the event's JSON.
@@ -79,7 +83,7 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
   if (status === 429 || code === 'rate_limit_exceeded' || code === 'insufficient_quota')
     return { category: 'rate_limit', type };
   if (
-    /context_length_exceeded|maximum context length|too many tokens|prompt is too long|exceeds the maximum number of tokens/i.test(
+    /context_length_exceeded|maximum context length|too many tokens|prompt is too long|exceeds the maximum number of tokens|input is too long/i.test(
       text,
     )
   ) {

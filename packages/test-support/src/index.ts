@@ -6,6 +6,7 @@ export {
 } from './elasticsearch';
 export {
   FakeAnthropic,
+  FakeBedrock,
   FakeCohere,
   FakeGemini,
   FakeMistral,

@@ -16,11 +16,14 @@ export interface AsyncOperation {
     self: unknown,
     settings: ResolvedConfig,
   ): GenAIRequest | undefined;
-  read(result: unknown, settings: ResolvedConfig): GenAIResponse;
-  /** For streaming operations: accumulates what the chunks say. */
-  accumulator?(settings: ResolvedConfig): StreamAccumulator;
+  read(result: unknown, settings: ResolvedConfig, args: readonly unknown[]): GenAIResponse;
+  /**
+   * For streaming operations: accumulates what the chunks say. Undefined for a call whose
+   * result is not a stream (one method may serve both, as Bedrock's `send` does).
+   */
+  accumulator?(settings: ResolvedConfig, args: readonly unknown[]): StreamAccumulator | undefined;
   /** Where the stream is in what the method resolves to (default: the value itself). */
-  streamOf?(value: unknown): unknown;
+  streamOf?(value: unknown, args: readonly unknown[]): unknown;
 }
 
 export function wrapAsync(operation: AsyncOperation) {
@@ -52,8 +55,9 @@ export function wrapAsync(operation: AsyncOperation) {
       return result.then(
         (value: unknown) => {
           try {
-            if (operation.accumulator) return observeStream(value, call, operation, settings);
-            call.end(operation.read(value, settings));
+            const accumulator = operation.accumulator?.(settings, args);
+            if (accumulator) return observeStream(value, call, operation, accumulator, args);
+            call.end(operation.read(value, settings, args));
           } catch (error) {
             diag.error('elkhound: could not read a GenAI response', error);
             call.end({});
@@ -77,16 +81,16 @@ function observeStream(
   value: unknown,
   call: GenAICall,
   operation: AsyncOperation,
-  settings: ResolvedConfig,
+  accumulator: StreamAccumulator,
+  args: readonly unknown[],
 ): unknown {
-  const stream = (operation.streamOf ? operation.streamOf(value) : value) as
+  const stream = (operation.streamOf ? operation.streamOf(value, args) : value) as
     (AsyncIterable<unknown> & object) | null;
   const iteratorOf = stream?.[Symbol.asyncIterator];
-  if (!stream || typeof iteratorOf !== 'function' || !operation.accumulator) {
+  if (!stream || typeof iteratorOf !== 'function') {
     call.end({});
     return value;
   }
-  const accumulator = operation.accumulator(settings);
   call.partial = () => accumulator.result();
   const observer = {
     chunk(chunk: unknown) {

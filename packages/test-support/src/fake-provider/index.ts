@@ -11,3 +11,4 @@ export { FakeAnthropic, respondLikeAnthropic } from './anthropic';
 export { FakeGemini, respondLikeGemini } from './gemini';
 export { FakeMistral, respondLikeMistral } from './mistral';
 export { FakeCohere, respondLikeCohere } from './cohere';
+export { FakeBedrock, respondLikeBedrock } from './bedrock';

@@ -233,7 +233,7 @@ class StreamV1 implements StreamAccumulator {
     else if (event?.eventType === 'text-generation' && typeof event.text === 'string')
       this.text += event.text;
     else if (event?.eventType === 'stream-end') {
-      this.final = chatV1(false).read(event.response ?? {}, {} as ResolvedConfig);
+      this.final = chatV1(false).read(event.response ?? {}, {} as ResolvedConfig, []);
       const reason = finishReason(event.finishReason);
       if (reason) this.final.finishReasons = [reason];
     }
