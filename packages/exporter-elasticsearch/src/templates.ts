@@ -5,7 +5,7 @@
 // `numeric_labels.*`, whose dynamic templates pin their types so they never conflict.
 
 /** Bump when any template body changes: installed templates of a lower version are replaced. */
-export const TEMPLATE_VERSION = 3;
+export const TEMPLATE_VERSION = 4;
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 export const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
@@ -159,6 +159,7 @@ const commonProperties: Record<string, Mapping> = {
     prompt: object({ hash: keyword, system_hash: keyword }),
     completion: object({ hash: keyword }),
     error: object({ category: keyword }),
+    usage: object({ delegated: bool }),
   }),
   server: object({ address: keyword, port: long }),
   client: object({ address: keyword, port: long }),

@@ -84,6 +84,7 @@ export const ATTR_ELKHOUND_PROMPT_SYSTEM_HASH = 'elkhound.prompt.system_hash' as
 export const ATTR_ELKHOUND_COMPLETION_HASH = 'elkhound.completion.hash' as const;
 export const ATTR_ELKHOUND_ERROR_CATEGORY = 'elkhound.error.category' as const;
 /** A stream the app left unread ended by the idle timeout or garbage collection. */
+export const ATTR_ELKHOUND_USAGE_DELEGATED = 'elkhound.usage.delegated' as const;
 export const ATTR_ELKHOUND_STREAM_ABANDONED = 'elkhound.stream.abandoned' as const;
 /** Elkhound's cost instrument: a histogram of USD per call (its sum is the spend). */
 export const METRIC_ELKHOUND_CLIENT_COST = 'elkhound.gen_ai.client.cost' as const;

@@ -69,6 +69,21 @@ export interface RecorderDependencies {
 const abandonedStreams = new FinalizationRegistry<GenAICall>((call) => call.abandon());
 
 /**
+ * A framework's GenAI span around this model call (the Vercel AI SDK's `chat` span, LangChain's
+ * LLM span) reports the same tokens: it is marked `elkhound.usage.delegated=true`, so that the
+ * call's usage and cost are counted once — on Elkhound's own span — by the report, the Kibana
+ * dashboard and anyone who filters on it (docs/double-counting.md). The framework's span is
+ * still open (it waits for this call), so the attribute can be set on it.
+ */
+function markDelegated(parent: Context): void {
+  const span = trace.getSpan(parent) as (Span & { attributes?: Attributes }) | undefined;
+  if (!span?.isRecording()) return;
+  const attributes = span.attributes;
+  if (attributes && attributes[semconv.ATTR_GEN_AI_OPERATION_NAME] !== undefined)
+    span.setAttribute(semconv.ATTR_ELKHOUND_USAGE_DELEGATED, true);
+}
+
+/**
  * One model call: the CLIENT span started with the sampling-relevant attributes, ended exactly
  * once with the response's attributes, usage, cost, hashes, metrics and content, or with the error.
  */
@@ -105,6 +120,7 @@ export class GenAICall {
     if (request.stream) attributes[semconv.ATTR_GEN_AI_REQUEST_STREAM] = true;
     this.hashPrompt(attributes);
     const parent = context.active();
+    markDelegated(parent);
     this.span = dependencies
       .tracer()
       .startSpan(

@@ -3,6 +3,7 @@
 // exact percentiles (8 bytes a call), never the documents themselves.
 import {
   fillGaps,
+  MODEL_CALL_OPERATIONS,
   timelineInterval,
   type DuplicatePrompt,
   type ModelRow,
@@ -94,11 +95,17 @@ export class ReportAccumulator {
     this.untilMs = query.until.getTime();
   }
 
-  /** Takes one ECS document; anything that is not a GenAI span in the query is passed over. */
+  /**
+   * Takes one ECS document; anything that is not a model call in the query (a request, an agent
+   * or tool span, a framework's span delegated to Elkhound's own) is passed over.
+   */
   add(document: Source): void {
+    const operation = text(at(document, 'gen_ai', 'operation', 'name'));
     if (
       at(document, 'processor', 'event') === 'error' ||
-      !text(at(document, 'gen_ai', 'operation', 'name'))
+      operation === undefined ||
+      !MODEL_CALL_OPERATIONS.includes(operation) ||
+      at(document, 'elkhound', 'usage', 'delegated') === true
     )
       return;
     const timestamp = text(document['@timestamp']);

@@ -9,6 +9,7 @@ import {
 import { cacheSavings, filtersOf } from './accumulator';
 import {
   fillGaps,
+  MODEL_CALL_OPERATIONS,
   timelineInterval,
   type ModelRow,
   type Percentiles,
@@ -57,7 +58,7 @@ function filterOf(query: ReportQuery): Json {
         },
       },
     },
-    { exists: { field: 'gen_ai.operation.name' } },
+    { terms: { 'gen_ai.operation.name': MODEL_CALL_OPERATIONS } },
   ];
   if (query.service !== undefined) filter.push({ term: { 'service.name': query.service } });
   if (query.model !== undefined)
@@ -70,7 +71,7 @@ function filterOf(query: ReportQuery): Json {
         minimum_should_match: 1,
       },
     });
-  return { bool: { filter } };
+  return { bool: { filter, must_not: [{ term: { 'elkhound.usage.delegated': true } }] } };
 }
 
 function value(aggregation: unknown): number {

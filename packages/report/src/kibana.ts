@@ -21,8 +21,12 @@ export const DATA_VIEWS = {
   metrics: { id: 'elkhound-metrics', title: 'metrics-elkhound-*', name: 'Elkhound metrics' },
 } as const;
 
-/** Only GenAI spans: the panels count model calls, not the requests around them. */
-const GENAI_CALLS = 'gen_ai.operation.name : *';
+/**
+ * Model calls only, each once: not the requests around them, not agent or tool spans, not a
+ * framework's span whose call Elkhound recorded itself (docs/double-counting.md).
+ */
+const GENAI_CALLS =
+  'gen_ai.operation.name : (chat or text_completion or generate_content or embeddings or rerank) and not elkhound.usage.delegated : true';
 
 type Column = Record<string, unknown> & {
   operationType: string;

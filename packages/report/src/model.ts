@@ -1,6 +1,19 @@
 // What `elkhound report` answers, whatever it reads from: one Report, rendered as terminal
 // tables, JSON or an HTML page. Times are ISO strings, durations milliseconds, costs USD.
 
+/**
+ * The operations of one model call (agent and tool spans, which aggregate or orchestrate model
+ * calls, are not counted); with `elkhound.usage.delegated` (a framework span whose call Elkhound
+ * recorded on a span of its own) excluded, each call is counted once (docs/double-counting.md).
+ */
+export const MODEL_CALL_OPERATIONS = [
+  'chat',
+  'text_completion',
+  'generate_content',
+  'embeddings',
+  'rerank',
+];
+
 export interface ReportQuery {
   since: Date;
   until: Date;

@@ -51,9 +51,11 @@ diag.setLogger(diagnostics, { logLevel: DiagLogLevel.ERROR, suppressOverrideMess
 
 // The instrumentation must exist before `openai` is loaded: it hooks the module's files.
 export const instrumentation = new GenAIInstrumentation();
-instrumentation.setTracerProvider(
-  new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
-);
+/** The tracer provider of the tests (other instrumentations under test use it too). */
+export const tracerProvider = new TracerProvider({
+  spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+});
+instrumentation.setTracerProvider(tracerProvider);
 instrumentation.setMeterProvider(new MeterProvider({ readers: [reader] }));
 instrumentation.setLoggerProvider(
   new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logs })] }),

@@ -142,6 +142,27 @@ export function documents(namespace: string, base: number): EcsDocument[] {
     status: { code: 0 },
   };
   (byService.get('checkout') as Span[]).push(server);
+  // A framework's spans around a model call Elkhound recorded itself: an agent span and a chat
+  // span marked delegated. Both carry the same usage; neither may be counted again.
+  for (const [index, operation] of ['invoke_agent', 'chat'].entries()) {
+    const framework = spanOf(
+      {
+        service: 'checkout',
+        model: 'gpt-4o-mini',
+        provider: 'openai',
+        agoMs: 15 * 60_000,
+        durationMs: 300,
+        inputTokens: 100,
+        outputTokens: 20,
+        cost: 0.5,
+      },
+      1000 + index,
+      base,
+    );
+    framework.attributes['gen_ai.operation.name'] = operation;
+    if (operation === 'chat') framework.attributes['elkhound.usage.delegated'] = true;
+    (byService.get('checkout') as Span[]).push(framework);
+  }
   const requests: ResourceSpans[] = [...byService.entries()].map(([service, spans]) => ({
     resource: { attributes: { 'service.name': service } },
     scopeSpans: [{ scope: { name: '@elkhound/instrumentation-genai', version: '0.1.0' }, spans }],
