@@ -1,7 +1,7 @@
 // One variant of the overhead benchmark in a process of its own (instrumentations patch the same
 // module: side by side in one process they would stack). Prints one JSON line: CPU µs per
 // non-streaming call and per stream, medians of the rounds, and the spans the variant exported.
-// Run by overhead.ts: node --import tsx bench/overhead-child.ts <variant> <openai-major>
+// Run by overhead.ts: node --import tsx bench/overhead-child.ts <variant> <4 | 7 | anthropic | google>
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/sdk-logs';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { fixture } from '@elkhound/test-support';
-import { loadVersions } from '../test/support/sdks';
+import { installedVersion, loadVersions } from '../test/support/sdks';
 
 type Variant = 'bare' | 'elkhound' | 'otel' | 'otel-content' | 'traceloop' | 'traceloop-content';
 const variant = process.argv[2] as Variant;
@@ -84,58 +84,154 @@ instrumentation?.setMeterProvider(meterProvider);
   instrumentation as { setLoggerProvider?: (provider: LoggerProvider) => void } | undefined
 )?.setLoggerProvider?.(loggerProvider);
 
-// Loaded after the instrumentation, as with --require: the oldest (v4) or the newest major.
-const sdk = loadVersions<typeof import('openai')>('openai', 'openai-v4').find(
-  (candidate) => String(candidate.major) === major,
-);
-if (!sdk) throw new Error(`no openai ${major} in the workspace`);
-const OpenAI = sdk.module.default;
+/** One SDK's calls on an in-process transport: what a round repeats. */
+interface Workload {
+  version: string;
+  /** Events in one stream. */
+  chunks: number;
+  plain(): Promise<unknown>;
+  stream(): Promise<void>;
+}
 
-const completion = fixture('openai/chat-completion.json');
-const chunkEvents = fixture('openai/chat-stream.sse')
-  .split('\n\n')
-  .filter((event) => event.trim());
-const middle = chunkEvents[2] as string;
-// A long stream: the role chunk, CHUNKS content chunks, the finish and usage chunks, [DONE].
-const longStream =
-  [chunkEvents[0], ...Array.from({ length: CHUNKS }, () => middle), ...chunkEvents.slice(-3)].join(
-    '\n\n',
-  ) + '\n\n';
-const headers = { 'content-type': 'application/json', 'x-request-id': 'req_bench' };
-const client = new OpenAI({
-  apiKey: 'sk-bench',
-  maxRetries: 0,
-  fetch: (async (_url: unknown, init?: { body?: unknown }) => {
-    const body = JSON.parse(String(init?.body)) as { stream?: boolean };
-    return body.stream
-      ? new Response(longStream, { headers: { ...headers, 'content-type': 'text/event-stream' } })
-      : new Response(completion, { headers });
-  }) as never,
-});
-const messages = [
-  { role: 'system' as const, content: 'You are the checkout assistant.' },
-  { role: 'user' as const, content: 'Summarise my order' },
-];
+/** The fixture's events with its middle (content) event repeated CHUNKS times. */
+function longStream(file: string, first: number, middle: number, tail: number): string {
+  const events = fixture(file)
+    .split('\n\n')
+    .map((event) => event.replace(/\n+$/, ''))
+    .filter((event) => event.trim());
+  const content = events[middle] as string;
+  return [
+    ...events.slice(0, first),
+    ...Array.from({ length: CHUNKS }, () => content),
+    ...events.slice(events.length - tail),
+  ]
+    .map((event) => `${event}\n\n`)
+    .join('');
+}
+
+const SSE = { 'content-type': 'text/event-stream' };
+const JSON_HEADERS = { 'content-type': 'application/json', 'x-request-id': 'req_bench' };
+
+function openaiWorkload(): Workload {
+  // Loaded after the instrumentation, as with --require: the oldest (v4) or the newest major.
+  const sdk = loadVersions<typeof import('openai')>('openai', 'openai-v4').find(
+    (candidate) => String(candidate.major) === major,
+  );
+  if (!sdk) throw new Error(`no openai ${major} in the workspace`);
+  const completion = fixture('openai/chat-completion.json');
+  // The role chunk, CHUNKS content chunks, the finish and usage chunks, [DONE].
+  const stream = longStream('openai/chat-stream.sse', 1, 2, 3);
+  const client = new sdk.module.default({
+    apiKey: 'sk-bench',
+    maxRetries: 0,
+    fetch: (async (_url: unknown, init?: { body?: unknown }) => {
+      const body = JSON.parse(String(init?.body)) as { stream?: boolean };
+      return body.stream
+        ? new Response(stream, { headers: { ...JSON_HEADERS, ...SSE } })
+        : new Response(completion, { headers: JSON_HEADERS });
+    }) as never,
+  });
+  const messages = [
+    { role: 'system' as const, content: 'You are the checkout assistant.' },
+    { role: 'user' as const, content: 'Summarise my order' },
+  ];
+  return {
+    version: `openai ${sdk.version}`,
+    chunks: CHUNKS + 4,
+    plain: () => client.chat.completions.create({ model: 'gpt-4o-mini', messages }),
+    async stream() {
+      const events = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      for await (const event of events) void event;
+    },
+  };
+}
+
+function anthropicWorkload(): Workload {
+  const Anthropic = (here('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk')).default;
+  const version = installedVersion('@anthropic-ai/sdk');
+  const message = fixture('anthropic/message.json');
+  // message_start, content_block_start, CHUNKS text deltas, the stop events.
+  const stream = longStream('anthropic/message-stream.sse', 2, 3, 3);
+  const client = new Anthropic({
+    apiKey: 'sk-ant-bench',
+    maxRetries: 0,
+    fetch: (async (_url: unknown, init?: { body?: unknown }) => {
+      const body = JSON.parse(String(init?.body)) as { stream?: boolean };
+      return body.stream
+        ? new Response(stream, { headers: { ...JSON_HEADERS, ...SSE } })
+        : new Response(message, { headers: JSON_HEADERS });
+    }) as never,
+  });
+  const request = {
+    model: 'claude-sonnet-4-20250514',
+    max_tokens: 512,
+    system: 'You are the checkout assistant.',
+    messages: [{ role: 'user' as const, content: 'Summarise my order' }],
+  };
+  return {
+    version: `@anthropic-ai/sdk ${version}`,
+    chunks: CHUNKS + 5,
+    plain: () => client.messages.create(request),
+    async stream() {
+      const events = await client.messages.create({ ...request, stream: true });
+      for await (const event of events) void event;
+    },
+  };
+}
+
+function googleWorkload(): Workload {
+  const { GoogleGenAI } = here('@google/genai') as typeof import('@google/genai');
+  const version = installedVersion('@google/genai');
+  const response = fixture('gemini/generate-content.json');
+  // One chunk repeated: each a GenerateContentResponse with a piece of text.
+  const stream = longStream('gemini/stream-generate-content.sse', 0, 1, 1);
+  // @google/genai calls the global fetch: answered from memory, no sockets.
+  globalThis.fetch = (async (url: unknown) =>
+    String(url).includes(':streamGenerateContent')
+      ? new Response(stream, { headers: SSE })
+      : new Response(response, { headers: JSON_HEADERS })) as typeof fetch;
+  const ai = new GoogleGenAI({
+    apiKey: 'bench-key',
+    httpOptions: { baseUrl: 'http://gemini.bench' },
+  });
+  const request = {
+    model: 'gemini-2.5-flash',
+    contents: 'Summarise my order',
+    config: { systemInstruction: 'You are the checkout assistant.' },
+  };
+  return {
+    version: `@google/genai ${version}`,
+    chunks: CHUNKS + 2,
+    plain: () => ai.models.generateContent(request),
+    async stream() {
+      const events = await ai.models.generateContentStream(request);
+      for await (const event of events) void event;
+    },
+  };
+}
+
+const workload =
+  major === 'anthropic'
+    ? anthropicWorkload()
+    : major === 'google'
+      ? googleWorkload()
+      : openaiWorkload();
 
 async function plainCalls(count: number): Promise<number> {
   const start = process.cpuUsage();
-  for (let index = 0; index < count; index++)
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+  for (let index = 0; index < count; index++) await workload.plain();
   const used = process.cpuUsage(start);
   return (used.user + used.system) / count;
 }
 
 async function streams(count: number): Promise<number> {
   const start = process.cpuUsage();
-  for (let index = 0; index < count; index++) {
-    const stream = await client.chat.completions.create({
-      model: 'gpt-4o-mini',
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const chunk of stream) void chunk;
-  }
+  for (let index = 0; index < count; index++) await workload.stream();
   const used = process.cpuUsage(start);
   return (used.user + used.system) / count;
 }
@@ -157,7 +253,7 @@ async function main(): Promise<void> {
   const stream = await median(() => streams(STREAMS));
   await tracerProvider.forceFlush();
   process.stdout.write(
-    `${JSON.stringify({ variant, openai: sdk?.version, plain, stream, chunks: CHUNKS + 4, spans: exported })}\n`,
+    `${JSON.stringify({ variant, sdk: workload.version, plain, stream, chunks: workload.chunks, spans: exported })}\n`,
   );
   await tracerProvider.shutdown();
 }

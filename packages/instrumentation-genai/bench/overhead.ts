@@ -5,7 +5,8 @@
 // discarding exporter, metrics, logs). Each variant runs in a process of its own
 // (overhead-child.ts), the variants alternate over several rounds, and the table shows medians.
 // The peers support openai < 7: all four are measured on openai 4 (the oldest major Elkhound
-// supports), and Elkhound alone on the newest.
+// supports), and Elkhound alone on the newest openai, on @anthropic-ai/sdk and on @google/genai
+// (no peer instruments those two).
 // Run: cd packages/instrumentation-genai && node --import tsx bench/overhead.ts
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 
 interface Sample {
   variant: string;
-  openai: string;
+  sdk: string;
   plain: number;
   stream: number;
   chunks: number;
@@ -71,14 +72,14 @@ const NAMES: Record<string, string> = {
 function table(results: Map<string, Sample>): void {
   const bare = results.get('bare') as Sample;
   console.log(
-    '| variant | openai | spans exported | µs CPU per call | added per call | µs CPU per stream | added per chunk |',
+    '| variant | SDK | spans exported | µs CPU per call | added per call | µs CPU per stream | added per chunk |',
   );
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [variant, sample] of results) {
     const addedCall = sample.plain - bare.plain;
     const addedChunk = (sample.stream - bare.stream) / sample.chunks;
     console.log(
-      `| ${NAMES[variant] ?? variant} | ${sample.openai} | ${sample.spans} | ${sample.plain.toFixed(1)} | ${variant === 'bare' ? '–' : addedCall.toFixed(1)} | ${sample.stream.toFixed(0)} | ${variant === 'bare' ? '–' : addedChunk.toFixed(3)} |`,
+      `| ${NAMES[variant] ?? variant} | ${sample.sdk} | ${sample.spans} | ${sample.plain.toFixed(1)} | ${variant === 'bare' ? '–' : addedCall.toFixed(1)} | ${sample.stream.toFixed(0)} | ${variant === 'bare' ? '–' : addedChunk.toFixed(3)} |`,
     );
   }
 }
@@ -94,7 +95,7 @@ const peers = ['otel', 'traceloop'].map((variant) => v4.get(variant) as Sample);
 for (const sample of [elkhound, ...peers])
   if (sample.spans === 0)
     console.log(
-      `WARNING: ${sample.variant} exported no spans — it did not patch openai ${sample.openai}`,
+      `WARNING: ${sample.variant} exported no spans — it did not patch openai ${sample.sdk}`,
     );
 const bestCall = Math.min(...peers.map((sample) => sample.plain - bare.plain));
 const bestChunk = Math.min(...peers.map((sample) => (sample.stream - bare.stream) / sample.chunks));
@@ -103,5 +104,7 @@ const ratioChunk = (elkhound.stream - bare.stream) / elkhound.chunks / bestChunk
 console.log(
   `\nElkhound / best peer (content off for all): per call ${ratioCall.toFixed(2)}, per chunk ${ratioChunk.toFixed(2)} — bar ≤ 0.50: ${ratioCall <= 0.5 && ratioChunk <= 0.5 ? 'met' : 'NOT met'}`,
 );
-console.log('');
-table(measure('7', ['bare', 'elkhound']));
+for (const sdk of ['7', 'anthropic', 'google']) {
+  console.log('');
+  table(measure(sdk, ['bare', 'elkhound']));
+}

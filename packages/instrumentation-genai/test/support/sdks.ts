@@ -104,3 +104,8 @@ function packageRoot(file: string): string {
     folder = parent;
   }
 }
+
+/** The installed version of a package whose `exports` hide its package.json. */
+export function installedVersion(name: string): string {
+  return versionOf(packageRoot(createRequire(__filename).resolve(name)));
+}
