@@ -61,7 +61,7 @@ function measure(major: string, variants: string[]): Map<string, Sample> {
 }
 
 const NAMES: Record<string, string> = {
-  bare: 'bare openai',
+  bare: 'bare SDK',
   elkhound: '**@elkhound/instrumentation-genai**',
   otel: '@opentelemetry/instrumentation-openai 0.22.0 (content off, its default)',
   traceloop: '@traceloop/instrumentation-openai 0.27.0, traceContent off',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError, loadConfig, OPTIONS } from '../src/config';
@@ -97,6 +97,18 @@ describe('configuration', () => {
       const help = await run(process.execPath, [BIN, command, '--help']);
       assert.match(help.stdout, new RegExp(`Usage: elkhound ${command}`));
     }
+  });
+
+  it('docs/configuration.md lists every option with its variable, YAML key and default', () => {
+    const reference = readFileSync(
+      join(__dirname, '..', '..', '..', 'docs', 'configuration.md'),
+      'utf8',
+    );
+    for (const option of OPTIONS)
+      assert.ok(
+        reference.includes(`| \`${option.env}\` | \`${option.yaml}\` | ${option.defaultText} |`),
+        `${option.env} (${option.yaml}, default ${option.defaultText}) in docs/configuration.md`,
+      );
   });
 
   it('a wrong value stops the sidecar at start with exit code 2 and the precise message', async () => {
