@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FakeAnthropic, FakeOpenAI } from '@elkhound/test-support';
+import { FakeAnthropic, FakeBedrock, FakeCohere, FakeOpenAI } from '@elkhound/test-support';
 
 const run = promisify(execFile);
 
@@ -63,5 +63,46 @@ describe('ESM: @anthropic-ai/sdk imported by an ES module app is patched through
     assert.equal(spans[0]?.attributes['gen_ai.usage.input_tokens'], 3569);
     assert.equal(spans[1]?.attributes['gen_ai.request.stream'], true);
     assert.equal(spans[1]?.attributes['gen_ai.usage.output_tokens'], 15);
+  });
+});
+
+describe('ESM: Bedrock Runtime (its ES module build) and cohere-ai (CommonJS imported from ESM)', () => {
+  const bedrock = new FakeBedrock();
+  const cohere = new FakeCohere();
+  before(async () => {
+    await bedrock.start();
+    await cohere.start();
+  });
+  after(async () => {
+    await bedrock.stop();
+    await cohere.stop();
+  });
+
+  it('records a Converse call and a Cohere v2 chat of an ESM app', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', './setup.mjs', 'bedrock-cohere-app.mjs'],
+      {
+        cwd: join(__dirname, 'fixtures', 'esm'),
+        env: {
+          ...process.env,
+          FAKE_BEDROCK_URL: bedrock.origin,
+          FAKE_COHERE_URL: cohere.origin,
+          NODE_OPTIONS: '',
+        },
+      },
+    );
+    const spans = JSON.parse(stdout) as Array<{
+      name: string;
+      attributes: Record<string, unknown>;
+    }>;
+    assert.deepEqual(
+      spans.map((span) => span.name),
+      ['chat anthropic.claude-3-5-haiku-20241022-v1:0', 'chat command-r-plus'],
+    );
+    assert.equal(spans[0]?.attributes['gen_ai.provider.name'], 'aws.bedrock');
+    assert.equal(spans[0]?.attributes['gen_ai.usage.output_tokens'], 21);
+    assert.equal(spans[1]?.attributes['gen_ai.provider.name'], 'cohere');
+    assert.equal(spans[1]?.attributes['gen_ai.usage.input_tokens'], 14);
   });
 });
