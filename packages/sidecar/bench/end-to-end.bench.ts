@@ -116,7 +116,9 @@ async function main(): Promise<void> {
     ELKHOUND_NAMESPACE: namespace,
     ELKHOUND_BULK_GZIP: process.env.ELKHOUND_BULK_GZIP ?? 'true',
     ELKHOUND_BULK_CONCURRENCY: process.env.ELKHOUND_BULK_CONCURRENCY ?? '2',
-    NODE_OPTIONS: process.env.SIDECAR_NODE_OPTIONS,
+    // As the `elkhound` command's shebang runs it (the bench starts the script with node).
+    NODE_OPTIONS: process.env.SIDECAR_NODE_OPTIONS ?? '--max-semi-space-size=16',
+    ELKHOUND_MAX_IN_FLIGHT_BYTES: process.env.ELKHOUND_MAX_IN_FLIGHT_BYTES,
   });
   let maxRss = 0;
   const sampler = setInterval(() => {
