@@ -25,7 +25,12 @@ export function respondLikeMistral(request: RecordedRequest, answer: http.Server
     return;
   }
   if (request.method === 'POST' && request.path === '/v1/chat/completions') {
-    if (request.body.stream === true) sendEvents(answer, fixture('mistral/chat-stream.sse'), {});
+    // Events a few milliseconds apart, as the API sends them while generating. (@mistralai/mistralai
+    // 1.5 loses the events after the first when several arrive in one read — its `[DONE]`
+    // filter does not restart its scan after cutting its buffer — so a burst would drop the
+    // final chunk and its usage; docs/sdks.md.)
+    if (request.body.stream === true)
+      sendEvents(answer, fixture('mistral/chat-stream.sse'), {}, { gapMs: 15 });
     else json(answer, 200, fixture('mistral/chat-completion.json'));
     return;
   }

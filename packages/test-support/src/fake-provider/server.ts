@@ -39,7 +39,7 @@ export function sendEvents(
   answer: http.ServerResponse,
   text: string,
   headers: http.OutgoingHttpHeaders,
-  options: { hangAfter?: number } = {},
+  options: { hangAfter?: number; gapMs?: number } = {},
 ): void {
   answer.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8' });
   // Each event framed by exactly one blank line, as an API sends it (a fixture file's final newline
@@ -59,7 +59,8 @@ export function sendEvents(
       return;
     }
     answer.write(`${events[index++] as string}\n\n`);
-    setImmediate(next);
+    if (options.gapMs) setTimeout(next, options.gapMs);
+    else setImmediate(next);
   };
   next();
 }

@@ -13,6 +13,7 @@ import { foldUsage } from '../../usage';
 import type { AsyncOperation } from '../async-call';
 import { contentParts, number, setIfDefined } from '../openai/shared';
 import type { StreamAccumulator } from '../stainless';
+import { requestOf, serverOf } from '../server';
 
 export const GEN_AI_OPERATION_RERANK = 'rerank';
 
@@ -44,35 +45,6 @@ export function cohereUsage(meta: Meta | undefined) {
   });
 }
 
-// Clients are long-lived: each is located once.
-const located = new WeakMap<object, { address?: string; port?: number }>();
-
-function locate(client: unknown): { address?: string; port?: number } {
-  const options = (client as { _options?: { baseUrl?: unknown; environment?: unknown } } | null)
-    ?._options;
-  if (!client || typeof client !== 'object') return {};
-  const cached = located.get(client);
-  if (cached) return cached;
-  let location: { address?: string; port?: number } = {};
-  const base =
-    typeof options?.baseUrl === 'string'
-      ? options.baseUrl
-      : typeof options?.environment === 'string'
-        ? options.environment
-        : 'https://api.cohere.com';
-  try {
-    const url = new URL(base);
-    location = {
-      address: url.hostname.toLowerCase(),
-      port: url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443,
-    };
-  } catch {
-    // A base URL given as a function (a Supplier): no server attributes.
-  }
-  located.set(client, location);
-  return location;
-}
-
 function base(
   operation: string,
   body: Record<string, unknown>,
@@ -80,12 +52,16 @@ function base(
   stream: boolean,
   attributes: Attributes,
 ): GenAIRequest {
-  const where = locate(client);
-  const request: GenAIRequest = { operation, provider: 'cohere', stream, attributes };
-  if (typeof body.model === 'string') request.model = body.model;
-  if (where.address) request.serverAddress = where.address;
-  if (where.port !== undefined) request.serverPort = where.port;
-  return request;
+  const options = (client as { _options?: { baseUrl?: unknown; environment?: unknown } } | null)
+    ?._options;
+  const baseURL =
+    typeof options?.baseUrl === 'string'
+      ? options.baseUrl
+      : typeof options?.environment === 'string'
+        ? options.environment
+        : 'https://api.cohere.com';
+  const where = serverOf((client as object | null) ?? undefined, baseURL);
+  return requestOf(operation, 'cohere', body, where, stream, attributes);
 }
 
 function samplingAttributes(body: Record<string, unknown>): Attributes {

@@ -14,6 +14,7 @@ import {
   toolDefinitions,
 } from '../openai/shared';
 import type { StreamAccumulator } from '../stainless';
+import { requestOf, serverOf } from '../server';
 
 interface Message {
   role?: string;
@@ -50,28 +51,6 @@ export function mistralUsage(usage: MistralUsage | undefined) {
   });
 }
 
-// Clients are long-lived: each is located once.
-const located = new WeakMap<object, { address?: string; port?: number }>();
-
-function locate(self: unknown): { address?: string; port?: number } {
-  const sdk = self as { _baseURL?: unknown } | null;
-  if (!sdk || typeof sdk !== 'object') return {};
-  const cached = located.get(sdk);
-  if (cached) return cached;
-  let location: { address?: string; port?: number } = {};
-  try {
-    const url = new URL(String(sdk._baseURL ?? 'https://api.mistral.ai'));
-    location = {
-      address: url.hostname.toLowerCase(),
-      port: url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443,
-    };
-  } catch {
-    // No base URL known: no server attributes.
-  }
-  located.set(sdk, location);
-  return location;
-}
-
 function base(
   operation: string,
   body: Record<string, unknown>,
@@ -79,12 +58,9 @@ function base(
   stream: boolean,
   attributes: Attributes,
 ): GenAIRequest {
-  const where = locate(self);
-  const request: GenAIRequest = { operation, provider: 'mistral_ai', stream, attributes };
-  if (typeof body.model === 'string') request.model = body.model;
-  if (where.address) request.serverAddress = where.address;
-  if (where.port !== undefined) request.serverPort = where.port;
-  return request;
+  const sdk = self as { _baseURL?: unknown } | null;
+  const where = serverOf(sdk ?? undefined, String(sdk?._baseURL ?? 'https://api.mistral.ai'));
+  return requestOf(operation, 'mistral_ai', body, where, stream, attributes);
 }
 
 function describeChat(stream: boolean) {
