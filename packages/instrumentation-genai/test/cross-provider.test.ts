@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { calcPrice } from '@pydantic/genai-prices';
 import { defaultPriceBook, type Usage } from '@elkhound/pricing';
 import { messagesUsage } from '../src/providers/anthropic/messages';
+import { converseUsage } from '../src/providers/bedrock/commands';
 import { cohereUsage } from '../src/providers/cohere/operations';
 import { geminiUsage } from '../src/providers/google/generate';
 import { mistralUsage } from '../src/providers/mistral/chat';
@@ -67,6 +68,14 @@ const CASES: Case[] = [
       thoughtsTokenCount: 300,
     }),
     splits: { cached: true, reasoning: true },
+  },
+  {
+    // Bedrock's Converse counts cache reads apart from inputTokens, as Anthropic does.
+    provider: 'aws.bedrock',
+    priceProvider: 'aws',
+    model: 'anthropic.claude-3-5-haiku-20241022-v1:0',
+    usage: converseUsage({ inputTokens: 3000, cacheReadInputTokens: 2000, outputTokens: 700 }),
+    splits: { cached: true, reasoning: false },
   },
   {
     provider: 'mistral_ai',

@@ -196,6 +196,18 @@ describe('google genai (@google/genai, CommonJS)', function () {
     });
   }
 
+  it('a client in Vertex AI mode is gcp.vertex_ai', async () => {
+    const vertex = new google.GoogleGenAI({
+      vertexai: true,
+      apiKey: 'test-key',
+      httpOptions: { baseUrl: server.origin },
+    });
+    await vertex.models
+      .generateContent({ model: MODEL, contents: 'When will my order ship?' })
+      .catch(() => undefined);
+    assert.equal(only().attributes['gen_ai.provider.name'], 'gcp.vertex_ai');
+  });
+
   it('usage folding: thinking counted as output, cache inside input', () => {
     assert.deepEqual(
       geminiUsage({

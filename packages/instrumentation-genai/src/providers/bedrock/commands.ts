@@ -42,7 +42,7 @@ interface ConverseUsage {
 }
 
 /** Converse's inputTokens exclude the cache reads and writes, which it reports apart. */
-function converseUsage(usage: ConverseUsage | undefined): Usage | undefined {
+export function converseUsage(usage: ConverseUsage | undefined): Usage | undefined {
   if (!usage) return undefined;
   return foldUsage({
     input: usage.inputTokens,
