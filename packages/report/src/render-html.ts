@@ -2,7 +2,7 @@
 // charts drawn here (no script, no stylesheet or font from elsewhere), so the file can be mailed,
 // attached to a ticket or opened offline. Every text from the data is escaped.
 import type { Report } from './model';
-import { integer, milliseconds, percent, usd } from './render-terminal';
+import { integer, milliseconds, percent, tables, usd } from './tables';
 
 const PALETTE = [
   '#1f77b4',
@@ -187,88 +187,20 @@ export function renderHtml(report: Report): string {
     ),
   ];
   const totals = report.totals;
-  const saved = report.duplicatePrompts.reduce((sum, prompt) => sum + prompt.savings, 0);
-  const sections = [
-    `<h2>Cost and tokens by model</h2>${htmlTable(
-      ['model', 'provider', 'calls', 'errors', 'input tokens', 'output tokens', 'cost (USD)'],
-      report.byModel.map((row) => [
-        row.model,
-        row.provider,
-        integer(row.calls),
-        integer(row.errors),
-        integer(row.inputTokens),
-        integer(row.outputTokens),
-        row.unpricedCalls === row.calls ? 'unpriced' : usd(row.cost),
-      ]),
-      [false, false, true, true, true, true, true],
-    )}`,
-    `<h2>Cost and tokens by service</h2>${htmlTable(
-      ['service', 'calls', 'errors', 'input tokens', 'output tokens', 'cost (USD)'],
-      report.byService.map((row) => [
-        row.service,
-        integer(row.calls),
-        integer(row.errors),
-        integer(row.inputTokens),
-        integer(row.outputTokens),
-        usd(row.cost),
-      ]),
-      [false, true, true, true, true, true],
-    )}`,
-    `<h2>Latency by model (ms)</h2>${htmlTable(
-      ['model', 'provider', 'p50', 'p95', 'p99', 'first chunk p50', 'first chunk p95'],
-      report.byModel.map((row) => [
-        row.model,
-        row.provider,
-        milliseconds(row.latencyMs.p50),
-        milliseconds(row.latencyMs.p95),
-        milliseconds(row.latencyMs.p99),
-        row.timeToFirstChunkMs ? milliseconds(row.timeToFirstChunkMs.p50) : '–',
-        row.timeToFirstChunkMs ? milliseconds(row.timeToFirstChunkMs.p95) : '–',
-      ]),
-      [false, false, true, true, true, true, true],
-    )}`,
-    `<h2>Errors by category</h2>${htmlTable(
-      ['category', 'errors', 'share of calls'],
-      report.errorsByCategory.map((row) => [
-        row.category,
-        integer(row.count),
-        percent(row.count, totals.calls),
-      ]),
-      [false, true, true],
-    )}`,
-    `<h2>Slowest calls</h2>${htmlTable(
-      ['duration (ms)', 'model', 'service', 'span', 'time', 'trace.id'],
-      report.slowest.map((call) => [
-        milliseconds(call.durationMs),
-        call.model,
-        call.service,
-        call.name,
-        call.timestamp,
-        call.traceId,
-      ]),
-      [true, false, false, false, false, false],
-    )}`,
-    `<h2>Duplicate prompts — a response cache would have saved ${escapeHtml(usd(saved))}</h2>${htmlTable(
-      ['prompt hash', 'calls', 'cost (USD)', 'cache saving', 'models'],
-      report.duplicatePrompts.map((prompt) => [
-        prompt.hash,
-        integer(prompt.count),
-        usd(prompt.cost),
-        usd(prompt.savings),
-        prompt.models.join(', '),
-      ]),
-      [false, true, true, true, false],
-    )}`,
-    `<h2>Unpriced models</h2>${
-      report.unpriced.length === 0
-        ? '<p>Every call had a price.</p>'
-        : htmlTable(
-            ['model', 'provider', 'calls'],
-            report.unpriced.map((row) => [row.model, row.provider, integer(row.calls)]),
-            [false, false, true],
-          )
-    }`,
-  ];
+  const sections = tables(report)
+    .filter((section) => section.rows.length > 0 || section.empty)
+    .map(
+      (section) =>
+        `<h2>${escapeHtml(section.title)}</h2>${
+          section.rows.length === 0
+            ? `<p>${escapeHtml(section.empty ?? '')}</p>`
+            : htmlTable(
+                section.columns.map((column) => column.header),
+                section.rows,
+                section.columns.map((column) => column.numeric),
+              )
+        }`,
+    );
   const filters = Object.entries(report.filters)
     .map(([key, value]) => `${key} ${value}`)
     .join(', ');

@@ -11,7 +11,7 @@ import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import { foldUsage } from '../../usage';
 import type { AsyncOperation } from '../async-call';
-import { contentParts, number, setIfDefined } from '../openai/shared';
+import { chatPrompt, contentParts, number, setIfDefined } from '../openai/shared';
 import type { StreamAccumulator } from '../stainless';
 import { requestOf, serverOf } from '../server';
 
@@ -255,14 +255,7 @@ export function chatV2(stream: boolean): AsyncOperation {
         ? (body.messages as Array<{ role?: string; content?: unknown }>)
         : [];
       if (settings.hasher) {
-        const system: unknown[] = [];
-        const conversation: unknown[] = [];
-        for (const message of messages) {
-          if (message?.role === 'system') system.push(message.content);
-          else conversation.push(message);
-        }
-        request.prompt = { system, messages: conversation };
-        if (Array.isArray(body.tools)) request.prompt.tools = body.tools;
+        request.prompt = chatPrompt(messages, body.tools);
       }
       request.content = () => {
         const system = messages

@@ -7,6 +7,7 @@ import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import { foldUsage } from '../../usage';
 import type { AsyncOperation } from '../async-call';
 import {
+  chatPrompt,
   contentParts,
   number,
   parseArguments,
@@ -100,14 +101,7 @@ function describeChat(stream: boolean) {
     const request = base(semconv.GEN_AI_OPERATION_CHAT, body, self, stream, attributes);
     const messages = Array.isArray(body.messages) ? (body.messages as Message[]) : [];
     if (settings.hasher) {
-      const system: unknown[] = [];
-      const conversation: unknown[] = [];
-      for (const message of messages) {
-        if (message?.role === 'system') system.push(message.content);
-        else conversation.push(message);
-      }
-      request.prompt = { system, messages: conversation };
-      if (Array.isArray(body.tools)) request.prompt.tools = body.tools;
+      request.prompt = chatPrompt(messages, body.tools);
     }
     request.content = () => {
       const system = messages

@@ -7,6 +7,7 @@ import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import type { Body, StainlessOperation, StreamAccumulator } from '../stainless';
 import {
   baseRequest,
+  chatPrompt,
   chatUsage,
   contentParts,
   number,
@@ -67,14 +68,7 @@ function describe(
   const request = baseRequest(semconv.GEN_AI_OPERATION_CHAT, body, client, settings, attributes);
   const messages = Array.isArray(body.messages) ? (body.messages as ChatMessage[]) : [];
   if (settings.hasher) {
-    const system: unknown[] = [];
-    const conversation: unknown[] = [];
-    for (const message of messages) {
-      if (message?.role === 'system' || message?.role === 'developer') system.push(message.content);
-      else conversation.push(message);
-    }
-    request.prompt = { system, messages: conversation };
-    if (Array.isArray(body.tools)) request.prompt.tools = body.tools;
+    request.prompt = chatPrompt(messages, body.tools);
   }
   request.content = () => {
     const system: MessagePart[] = [];

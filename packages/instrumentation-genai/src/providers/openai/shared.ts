@@ -142,3 +142,23 @@ export function toolDefinitions(tools: unknown): ToolDefinition[] | undefined {
   }
   return definitions;
 }
+
+/**
+ * The canonical prompt of a chat-style request (docs/prompt-hash.md): the system (and
+ * developer) messages' contents, the rest of the conversation, the tool definitions. Shared by
+ * the SDKs whose requests carry `{ role, content }` messages (openai, Mistral, Cohere v2).
+ */
+export function chatPrompt(
+  messages: readonly ({ role?: string; content?: unknown } | null | undefined)[],
+  tools: unknown,
+): { system: unknown[]; messages: unknown[]; tools?: unknown[] } {
+  const system: unknown[] = [];
+  const conversation: unknown[] = [];
+  for (const message of messages) {
+    if (message?.role === 'system' || message?.role === 'developer') system.push(message.content);
+    else conversation.push(message);
+  }
+  return Array.isArray(tools)
+    ? { system, messages: conversation, tools }
+    : { system, messages: conversation };
+}
