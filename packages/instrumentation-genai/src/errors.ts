@@ -91,10 +91,19 @@ export function categorize(error: unknown): { category: ErrorCategory; type: str
   }
   if (/content_filter|content_policy|safety/i.test(text))
     return { category: 'content_filter', type };
-  if ((typeof status === 'number' && status >= 500) || code === 'server_error')
+  // @google/genai 1.x names an error reported inside a stream only by its class.
+  if (
+    (typeof status === 'number' && status >= 500) ||
+    code === 'server_error' ||
+    className === 'ServerError'
+  )
     return { category: 'server_error', type };
   if (typeof status === 'number' && status >= 400) return { category: 'invalid_request', type };
-  if (/Connection|ECONNREFUSED|ECONNRESET|ENOTFOUND|fetch failed|socket/i.test(text))
+  // Node's fetch rejects a body the server cut off with a TypeError `terminated`.
+  if (
+    /Connection|ECONNREFUSED|ECONNRESET|ENOTFOUND|fetch failed|socket/i.test(text) ||
+    sdkError.message === 'terminated'
+  )
     return { category: 'network_error', type };
   if (error instanceof SyntaxError || /parse|JSON/i.test(text))
     return { category: 'parsing_error', type };

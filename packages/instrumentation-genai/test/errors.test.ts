@@ -27,6 +27,8 @@ describe('error categories', () => {
       [new APIConnectionError('Connection error.'), 'network_error', 'APIConnectionError'],
       [new SyntaxError('Unexpected end of JSON input'), 'parsing_error', 'SyntaxError'],
       [new TypeError('messages must be an array'), 'invalid_request', 'TypeError'],
+      [new TypeError('terminated'), 'network_error', 'TypeError'],
+      [new (class ServerError extends Error {})('stream failed'), 'server_error', 'ServerError'],
       ['a string', 'network_error', 'String'],
     ];
     for (const [error, category, type] of cases) {
