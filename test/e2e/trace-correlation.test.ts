@@ -30,25 +30,25 @@ describe('trace correlation end to end: NodeSDK + openai + Elasticsearch', funct
   const provider = new FakeOpenAI();
   const namespace = `e2e${Date.now().toString(36)}`;
   let sdk: NodeSDK;
+  let spanProcessor: SimpleSpanProcessor;
+  let logProcessor: SimpleLogRecordProcessor;
 
   before(async () => {
     await provider.start();
     const connection = { url: process.env.ELASTICSEARCH_URL as string };
+    spanProcessor = new SimpleSpanProcessor({
+      exporter: new ElasticsearchSpanExporter({ connection, namespace }),
+    });
+    logProcessor = new SimpleLogRecordProcessor({
+      exporter: new ElasticsearchLogRecordExporter({ connection, namespace }),
+    });
     sdk = new NodeSDK({
       resource: resourceFromAttributes({
         'service.name': 'checkout-e2e',
         'service.version': '1.0.0',
       }),
-      spanProcessors: [
-        new SimpleSpanProcessor({
-          exporter: new ElasticsearchSpanExporter({ connection, namespace }),
-        }),
-      ],
-      logRecordProcessors: [
-        new SimpleLogRecordProcessor({
-          exporter: new ElasticsearchLogRecordExporter({ connection, namespace }),
-        }),
-      ],
+      spanProcessors: [spanProcessor],
+      logRecordProcessors: [logProcessor],
       instrumentations: [new GenAIInstrumentation()],
     });
     sdk.start();
@@ -78,6 +78,9 @@ describe('trace correlation end to end: NodeSDK + openai + Elasticsearch', funct
       request.end();
       return request.spanContext().traceId;
     });
+    // A Simple processor holds a span back until the resource's asynchronous attributes (the
+    // host id) are read; NodeSDK.shutdown() does not wait for it, forceFlush() does.
+    await Promise.all([spanProcessor.forceFlush(), logProcessor.forceFlush()]);
     await sdk.shutdown().catch(() => undefined);
 
     const client2 = elasticsearchClient();
