@@ -1,21 +1,25 @@
 // What every OTLP signal shares below the envelope: Resource, InstrumentationScope and the
 // KeyValue/AnyValue attribute encoding (opentelemetry-proto v1 common.proto, resource.proto).
 import { OtlpDecodeError, within } from './errors';
-import type { AnyValue, Attributes, InstrumentationScope, Resource } from './model';
+import type { AnyValue, InstrumentationScope, Resource } from './model';
+import { AttributeList } from './attribute-shapes';
 import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from './protobuf-reader';
+
+export { AttributeList } from './attribute-shapes';
 
 /** AnyValue nesting deeper than this is refused: no input may exhaust the stack. */
 export const MAX_VALUE_DEPTH = 32;
 
 export function decodeResource(reader: ProtobufReader): Resource {
   const out: Resource = { attributes: {} };
+  const attributes = new AttributeList();
   try {
     while (!reader.done) {
       const tag = reader.tag();
       const wire = tag & 7;
       if (tag >>> 3 === 1) {
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, out.attributes, 0);
+        decodeKeyValueField(reader, attributes, 0);
       } else if (tag >>> 3 === 2 && wire === WIRE_VARINT)
         out.droppedAttributesCount = reader.varint32();
       else reader.skip(wire);
@@ -23,11 +27,13 @@ export function decodeResource(reader: ProtobufReader): Resource {
   } catch (error) {
     throw within(error, 'resource');
   }
+  out.attributes = attributes.build();
   return out;
 }
 
 export function decodeScope(reader: ProtobufReader): InstrumentationScope {
   const out: InstrumentationScope = { name: '' };
+  let attributes: AttributeList | undefined;
   try {
     while (!reader.done) {
       const tag = reader.tag();
@@ -43,7 +49,7 @@ export function decodeScope(reader: ProtobufReader): InstrumentationScope {
           break;
         case 3:
           reader.expect(wire, WIRE_LENGTH, 'attributes');
-          decodeKeyValueField(reader, (out.attributes ??= {}), 0);
+          decodeKeyValueField(reader, (attributes ??= new AttributeList()), 0);
           break;
         default:
           reader.skip(wire);
@@ -52,11 +58,16 @@ export function decodeScope(reader: ProtobufReader): InstrumentationScope {
   } catch (error) {
     throw within(error, 'scope');
   }
+  if (attributes !== undefined) out.attributes = attributes.build();
   return out;
 }
 
-/** Reads one length-delimited KeyValue field in place and stores it into `into`. */
-export function decodeKeyValueField(reader: ProtobufReader, into: Attributes, depth: number): void {
+/** Reads one length-delimited KeyValue field in place and adds it to `into`. */
+export function decodeKeyValueField(
+  reader: ProtobufReader,
+  into: AttributeList,
+  depth: number,
+): void {
   const outer = reader.enter();
   let key = '';
   let value: AnyValue = undefined;
@@ -78,7 +89,7 @@ export function decodeKeyValueField(reader: ProtobufReader, into: Attributes, de
     } else reader.skip(wire);
   }
   reader.leave(outer);
-  into[key] = value;
+  into.push(key, value);
 }
 
 /** Decodes the AnyValue the reader is narrowed to (it reads up to `reader.end`). */
@@ -125,7 +136,7 @@ export function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue 
       }
       case 6: {
         reader.expect(wire, WIRE_LENGTH, 'kvlist_value');
-        const map: Attributes = {};
+        const map = new AttributeList();
         const mapOuter = reader.enter();
         while (!reader.done) {
           const innerTag = reader.tag();
@@ -135,7 +146,7 @@ export function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue 
           } else reader.skip(innerTag & 7);
         }
         reader.leave(mapOuter);
-        value = map;
+        value = map.build();
         break;
       }
       case 7:

@@ -1,7 +1,7 @@
 // Decoder for OTLP/protobuf ExportMetricsServiceRequest (opentelemetry-proto v1 metrics.proto)
 // into the shared model. Repeated numeric fields are read both packed (what every SDK writes)
 // and unpacked (what protobuf also allows a writer to send).
-import { decodeKeyValueField } from './decode-common';
+import { AttributeList, decodeKeyValueField } from './decode-common';
 import { decodeExportRequest } from './envelope';
 import { OtlpDecodeError, within } from './errors';
 import type { Rejections } from './errors';
@@ -149,13 +149,14 @@ function decodeData(field: number, reader: ProtobufReader): MetricData {
 
 function decodeNumberPoint(reader: ProtobufReader): NumberDataPoint {
   const point: NumberDataPoint = { attributes: {}, time: [0, 0], value: 0 };
+  let pointAttributes: AttributeList | undefined;
   while (!reader.done) {
     const tag = reader.tag();
     const wire = tag & 7;
     switch (tag >>> 3) {
       case 7:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, point.attributes, 0);
+        decodeKeyValueField(reader, (pointAttributes ??= new AttributeList()), 0);
         break;
       case 2:
         reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');
@@ -177,6 +178,7 @@ function decodeNumberPoint(reader: ProtobufReader): NumberDataPoint {
         reader.skip(wire);
     }
   }
+  if (pointAttributes !== undefined) point.attributes = pointAttributes.build();
   return point;
 }
 
@@ -188,13 +190,14 @@ function decodeHistogramPoint(reader: ProtobufReader): HistogramDataPoint {
     bucketCounts: [],
     explicitBounds: [],
   };
+  let pointAttributes: AttributeList | undefined;
   while (!reader.done) {
     const tag = reader.tag();
     const wire = tag & 7;
     switch (tag >>> 3) {
       case 9:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, point.attributes, 0);
+        decodeKeyValueField(reader, (pointAttributes ??= new AttributeList()), 0);
         break;
       case 2:
         reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');
@@ -237,6 +240,7 @@ function decodeHistogramPoint(reader: ProtobufReader): HistogramDataPoint {
     throw new OtlpDecodeError(
       `${point.bucketCounts.length} counts for ${point.explicitBounds.length} bounds (expected one more count than bounds)`,
     ).within('bucket_counts');
+  if (pointAttributes !== undefined) point.attributes = pointAttributes.build();
   return point;
 }
 
@@ -250,13 +254,14 @@ function decodeExponentialPoint(reader: ProtobufReader): ExponentialHistogramDat
     positive: { offset: 0, bucketCounts: [] },
     negative: { offset: 0, bucketCounts: [] },
   };
+  let pointAttributes: AttributeList | undefined;
   while (!reader.done) {
     const tag = reader.tag();
     const wire = tag & 7;
     switch (tag >>> 3) {
       case 1:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, point.attributes, 0);
+        decodeKeyValueField(reader, (pointAttributes ??= new AttributeList()), 0);
         break;
       case 2:
         reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');
@@ -302,6 +307,7 @@ function decodeExponentialPoint(reader: ProtobufReader): ExponentialHistogramDat
         reader.skip(wire);
     }
   }
+  if (pointAttributes !== undefined) point.attributes = pointAttributes.build();
   return point;
 }
 
@@ -337,13 +343,14 @@ function decodeSummaryPoint(reader: ProtobufReader): SummaryDataPoint {
     sum: 0,
     quantileValues: [],
   };
+  let pointAttributes: AttributeList | undefined;
   while (!reader.done) {
     const tag = reader.tag();
     const wire = tag & 7;
     switch (tag >>> 3) {
       case 7:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, point.attributes, 0);
+        decodeKeyValueField(reader, (pointAttributes ??= new AttributeList()), 0);
         break;
       case 2:
         reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');
@@ -384,6 +391,7 @@ function decodeSummaryPoint(reader: ProtobufReader): SummaryDataPoint {
         reader.skip(wire);
     }
   }
+  if (pointAttributes !== undefined) point.attributes = pointAttributes.build();
   return point;
 }
 

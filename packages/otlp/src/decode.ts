@@ -1,7 +1,7 @@
 // Decoders for OTLP/protobuf export requests (ExportTraceServiceRequest and
 // ExportLogsServiceRequest of opentelemetry-proto v1) into the shared model. Field numbers
 // follow the .proto files; unknown fields are skipped, as protobuf requires.
-import { decodeAnyValue, decodeKeyValueField } from './decode-common';
+import { AttributeList, decodeAnyValue, decodeKeyValueField } from './decode-common';
 import { decodeExportRequest } from './envelope';
 import { OtlpDecodeError, within } from './errors';
 import type { Rejections } from './errors';
@@ -68,6 +68,7 @@ function decodeSpan(reader: ProtobufReader): Span {
     status: { code: 0 },
   };
   let flags = 0;
+  let spanAttributes: AttributeList | undefined;
   while (!reader.done) {
     const tag = reader.tag();
     const wire = tag & 7;
@@ -108,7 +109,7 @@ function decodeSpan(reader: ProtobufReader): Span {
         break;
       case 9:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, span.attributes, 0);
+        decodeKeyValueField(reader, (spanAttributes ??= new AttributeList()), 0);
         break;
       case 10:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -150,6 +151,7 @@ function decodeSpan(reader: ProtobufReader): Span {
         reader.skip(wire);
     }
   }
+  if (spanAttributes !== undefined) span.attributes = spanAttributes.build();
   if (span.traceId === '') throw new OtlpDecodeError('missing').within('trace_id');
   if (span.spanId === '') throw new OtlpDecodeError('missing').within('span_id');
   if (span.kind > 5) throw new OtlpDecodeError(`${span.kind} is not a SpanKind`).within('kind');
@@ -161,6 +163,7 @@ function decodeSpan(reader: ProtobufReader): Span {
 
 function decodeEvent(reader: ProtobufReader): SpanEvent {
   const event: SpanEvent = { time: [0, 0], name: '', attributes: {} };
+  let eventAttributes: AttributeList | undefined;
   while (!reader.done) {
     const tag = reader.tag();
     const wire = tag & 7;
@@ -175,7 +178,7 @@ function decodeEvent(reader: ProtobufReader): SpanEvent {
         break;
       case 3:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, event.attributes, 0);
+        decodeKeyValueField(reader, (eventAttributes ??= new AttributeList()), 0);
         break;
       case 4:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -185,11 +188,13 @@ function decodeEvent(reader: ProtobufReader): SpanEvent {
         reader.skip(wire);
     }
   }
+  if (eventAttributes !== undefined) event.attributes = eventAttributes.build();
   return event;
 }
 
 function decodeLink(reader: ProtobufReader): SpanLink {
   const link: SpanLink = { traceId: '', spanId: '', attributes: {} };
+  let linkAttributes: AttributeList | undefined;
   while (!reader.done) {
     const tag = reader.tag();
     const wire = tag & 7;
@@ -208,7 +213,7 @@ function decodeLink(reader: ProtobufReader): SpanLink {
         break;
       case 4:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, link.attributes, 0);
+        decodeKeyValueField(reader, (linkAttributes ??= new AttributeList()), 0);
         break;
       case 5:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -218,6 +223,7 @@ function decodeLink(reader: ProtobufReader): SpanLink {
         reader.skip(wire);
     }
   }
+  if (linkAttributes !== undefined) link.attributes = linkAttributes.build();
   return link;
 }
 
@@ -241,6 +247,7 @@ function decodeStatus(reader: ProtobufReader): Span['status'] {
 
 function decodeLogRecord(reader: ProtobufReader): LogRecord {
   const record: LogRecord = { attributes: {} };
+  let recordAttributes: AttributeList | undefined;
   while (!reader.done) {
     const tag = reader.tag();
     const wire = tag & 7;
@@ -273,7 +280,7 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
         break;
       case 6:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, record.attributes, 0);
+        decodeKeyValueField(reader, (recordAttributes ??= new AttributeList()), 0);
         break;
       case 7:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -303,5 +310,6 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
         reader.skip(wire);
     }
   }
+  if (recordAttributes !== undefined) record.attributes = recordAttributes.build();
   return record;
 }

@@ -1,0 +1,124 @@
+// Attribute objects built from a known shape. An object filled by keyed stores with more than a
+// dozen names turns into a dictionary in V8: slow to create, slow to iterate, slow to serialise
+// (a 24-attribute GenAI span: about 1.3 µs to build, 0.6 µs for one `for…in`). Spans of one
+// instrumentation carry the same attribute names in the same order, so the decoder gathers names
+// and values into arrays and builds the object with a function compiled once per sequence of
+// names: an object literal, created in tens of nanoseconds with a shared fast hidden class.
+import type { AnyValue, Attributes } from './model';
+
+/** Sequences seen fewer times than this are built by keyed stores: one-off shapes compile nothing. */
+const COMPILE_AFTER = 3;
+/** Longer sequences are rare and not worth a function of their own. */
+const MAX_COMPILED_NAMES = 64;
+/** Bound on the trie: names are client input, so shapes cannot grow memory without limit. */
+const MAX_NODES = 4096;
+
+type Factory = (values: readonly AnyValue[]) => Attributes;
+
+interface ShapeNode {
+  readonly name: string;
+  /** Usually one: spans of a shape follow one path. Searched in order, by identity first. */
+  children: ShapeNode[] | undefined;
+  hits: number;
+  factory: Factory | undefined;
+  /** A name this shape cannot take in an object literal (`__proto__`) lies on the path. */
+  readonly unsafe: boolean;
+}
+
+const root: ShapeNode = {
+  name: '',
+  children: undefined,
+  hits: 0,
+  factory: undefined,
+  unsafe: false,
+};
+let nodes = 1;
+
+function childOf(node: ShapeNode, name: string): ShapeNode | undefined {
+  const children = node.children;
+  if (children !== undefined) {
+    for (let index = 0; index < children.length; index++) {
+      const child = children[index] as ShapeNode;
+      // Names come from the reader's intern table: the same string object, so `===` is a pointer
+      // comparison in the common case and a content comparison otherwise.
+      if (child.name === name) return child;
+    }
+  }
+  if (nodes >= MAX_NODES) return undefined;
+  nodes++;
+  const child: ShapeNode = {
+    name,
+    children: undefined,
+    hits: 0,
+    factory: undefined,
+    unsafe: node.unsafe || name === '__proto__',
+  };
+  (node.children ??= []).push(child);
+  return child;
+}
+
+function compile(names: readonly string[], count: number): Factory {
+  let members = '';
+  for (let index = 0; index < count; index++) {
+    // JSON string literals are JavaScript string literals: no name can escape its quotes.
+    members += `${index === 0 ? '' : ','}${JSON.stringify(names[index])}:values[${index}]`;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the body holds only quoted names
+  return new Function('values', `"use strict";return {${members}};`) as Factory;
+}
+
+/** Keyed stores: what every shape starts as, and the path for rare or unsafe ones. */
+function assign(names: readonly string[], values: readonly AnyValue[], count: number): Attributes {
+  const attributes: Attributes = {};
+  for (let index = 0; index < count; index++) {
+    const name = names[index] as string;
+    // A `__proto__` attribute is data, not the prototype.
+    if (name === '__proto__') {
+      Object.defineProperty(attributes, name, {
+        value: values[index],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else attributes[name] = values[index];
+  }
+  return attributes;
+}
+
+/**
+ * The attributes named `names[0..count)` with `values[0..count)` (a later duplicate name wins, as
+ * with repeated KeyValues on the wire). The arrays are scratch: the object copies the values.
+ */
+export function buildAttributes(
+  names: readonly string[],
+  values: readonly AnyValue[],
+  count: number,
+): Attributes {
+  if (count === 0) return {};
+  if (count > MAX_COMPILED_NAMES) return assign(names, values, count);
+  let node: ShapeNode | undefined = root;
+  for (let index = 0; index < count && node !== undefined; index++) {
+    node = childOf(node, names[index] as string);
+  }
+  if (node === undefined || node.unsafe) return assign(names, values, count);
+  if (node.factory !== undefined) return node.factory(values);
+  if (++node.hits >= COMPILE_AFTER) node.factory = compile(names, count);
+  return assign(names, values, count);
+}
+
+/** Names and values of one message's attributes, gathered while its fields are read. */
+export class AttributeList {
+  names: string[] = [];
+  values: AnyValue[] = [];
+  count = 0;
+
+  push(name: string, value: AnyValue): void {
+    this.names[this.count] = name;
+    this.values[this.count] = value;
+    this.count++;
+  }
+
+  build(): Attributes {
+    return buildAttributes(this.names, this.values, this.count);
+  }
+}
