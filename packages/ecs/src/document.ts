@@ -82,3 +82,18 @@ export function finishDocument(
   source += resource.fragment ? `,${resource.fragment}}` : '}';
   return { id, dataStream: dataStream.name, source };
 }
+
+/** A document whose members (after `{`) are already text: the fixed ones and the planned attributes. */
+export function finishPlannedDocument(
+  id: string,
+  type: SignalType,
+  namespace: string,
+  members: string,
+  resource: MappedResource,
+): EcsDocument {
+  const dataStream = dataStreamOf(type, namespace);
+  const source = resource.fragment
+    ? `{${members},${dataStream.members},${resource.fragment}}`
+    : `{${members},${dataStream.members}}`;
+  return { id, dataStream: dataStream.name, source };
+}

@@ -1,7 +1,9 @@
 import type { ResourceSpans, Span, SpanEvent } from '@elkhound/otlp';
+import { writePlannedAttributes, type PlanContext } from './attribute-writer';
 import {
   addResource,
   finishDocument,
+  finishPlannedDocument,
   scopeLabels,
   startDocument,
   type ScopeLabels,
@@ -34,8 +36,9 @@ export function encodeSpans(
     for (const scopeSpans of group.scopeSpans) {
       const scope = scopeSpans.scope;
       const labels = scopeLabels(scope.name, scope.version);
+      const plans = options.plans === false ? undefined : planContext(resource, labels);
       for (const span of scopeSpans.spans) {
-        documents.push(encodeSpan(span, resource, namespace, labels));
+        documents.push(encodeSpan(span, resource, namespace, labels, plans));
         for (let index = 0; index < span.events.length; index++) {
           documents.push(
             encodeSpanEvent(
@@ -63,11 +66,23 @@ function isEntrySpan(span: Span): boolean {
   );
 }
 
+/** The resource's and the scope's labels, which every planned span of the group carries. */
+function planContext(resource: ReturnType<typeof mapResource>, scope: ScopeLabels): PlanContext {
+  const labels = resource.fields.labels as Fields | undefined;
+  const numericLabels = resource.fields.numeric_labels as Fields | undefined;
+  const key =
+    labels === undefined && numericLabels === undefined
+      ? scope.members
+      : `${scope.members}\0${JSON.stringify(labels ?? null)}\0${JSON.stringify(numericLabels ?? null)}`;
+  return { key, labels, numericLabels, scope: scope.fields };
+}
+
 function encodeSpan(
   span: Span,
   resource: ReturnType<typeof mapResource>,
   namespace: string,
   scope: ScopeLabels,
+  plans: PlanContext | undefined,
 ): EcsDocument {
   const entry = isEntrySpan(span);
   // The members no attribute can reach are written as text, not built as objects to be
@@ -85,20 +100,18 @@ function encodeSpan(
   if (entry)
     fixed += `,"transaction":{"id":"${span.spanId}","name":${name},"type":"${transactionType(span)}"}`;
   fixed += `,"event":{"kind":"event","duration":${durationNanos(span.startTime, span.endTime)},"outcome":"${OUTCOMES[span.status.code] ?? 'unknown'}"}`;
+  const id = spanDocumentId(span.traceId, span.spanId);
+  const errorMessage = span.status.code === 2 ? span.status.message : undefined;
+  if (!errorMessage && plans !== undefined) {
+    const members = writePlannedAttributes(span.attributes, plans);
+    if (members !== undefined)
+      return finishPlannedDocument(id, 'traces', namespace, fixed + members, resource);
+  }
   const document: Fields = {};
   addResource(document, resource);
-  if (span.status.code === 2 && span.status.message)
-    setPath(document, 'error.message', span.status.message);
+  if (errorMessage) setPath(document, 'error.message', errorMessage);
   mapAttributes(document, span.attributes);
-  return finishDocument(
-    spanDocumentId(span.traceId, span.spanId),
-    'traces',
-    namespace,
-    document,
-    resource,
-    scope,
-    fixed,
-  );
+  return finishDocument(id, 'traces', namespace, document, resource, scope, fixed);
 }
 
 function transactionType(span: Span): string {

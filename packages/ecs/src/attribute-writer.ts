@@ -1,0 +1,274 @@
+// Span attributes written as JSON text by a plan made once per shape. Spans of one instrumentation
+// carry the same attribute names, in the same order, with values of the same kinds; the generic
+// path (`mapAttributes` into nested objects, then `JSON.stringify`) decides the same routes and
+// builds the same objects for each of them. A plan records the text between the values once —
+// keys, braces, the resource's and the scope's labels — so a span costs one serialisation per
+// value. The text is the generic path's, byte for byte (tested); a shape seen for the first times,
+// or one the plan does not cover, takes the generic path.
+import type { AnyValue, Attributes } from '@elkhound/otlp';
+import { toFlattened, toJsonValue } from './content';
+import { MAX_LABEL_LENGTH, routeOf, type AttributeRoute, type Fields } from './fields';
+
+const FIELD = 0;
+const CONTENT = 1;
+const LABEL_STRING = 2;
+const LABEL_NUMBER = 3;
+const LABEL_BOOLEAN = 4;
+/** A null or undefined value: no member, as in `mapAttributes`. */
+const ABSENT = 5;
+/** A label whose value is an array or a map: left to the generic path. */
+const UNPLANNED = -1;
+
+/** Shapes seen fewer times than this take the generic path: one-off shapes plan nothing. */
+const PLAN_AFTER = 3;
+/** Bound on all plans' nodes together: attribute names are client input. */
+const MAX_NODES = 8192;
+const MAX_ROOTS = 256;
+
+interface Plan {
+  /** Text before each value, and after the last one. */
+  readonly pieces: readonly string[];
+  /** For each value written: its attribute's position in the span's attributes. */
+  readonly slots: readonly number[];
+  readonly kinds: readonly number[];
+}
+
+interface ShapeNode {
+  readonly name: string;
+  readonly kind: number;
+  readonly route: AttributeRoute | undefined;
+  children: ShapeNode[] | undefined;
+  hits: number;
+  /** null: this shape cannot have a plan. */
+  plan: Plan | null | undefined;
+}
+
+let nodes = 0;
+const roots = new Map<string, ShapeNode>();
+
+function kindOf(value: AnyValue, route: AttributeRoute): number {
+  if (value === undefined || value === null) return ABSENT;
+  if (route.kind === 'field') return FIELD;
+  if (route.kind === 'content') return CONTENT;
+  switch (typeof value) {
+    case 'string':
+      return LABEL_STRING;
+    case 'number':
+      return LABEL_NUMBER;
+    case 'boolean':
+      return LABEL_BOOLEAN;
+    default:
+      return UNPLANNED;
+  }
+}
+
+function newNode(name: string, kind: number, route: AttributeRoute | undefined): ShapeNode {
+  nodes++;
+  return { name, kind, route, children: undefined, hits: 0, plan: undefined };
+}
+
+function childOf(node: ShapeNode, name: string, value: AnyValue): ShapeNode | undefined {
+  const children = node.children;
+  if (children !== undefined) {
+    for (let index = 0; index < children.length; index++) {
+      const child = children[index] as ShapeNode;
+      if (child.name === name && child.kind === kindOf(value, child.route as AttributeRoute))
+        return child;
+    }
+  }
+  if (nodes >= MAX_NODES) return undefined;
+  const route = routeOf(name);
+  const kind = kindOf(value, route);
+  if (kind === UNPLANNED) return undefined;
+  const child = newNode(name, kind, route);
+  (node.children ??= []).push(child);
+  return child;
+}
+
+/** A value's place in the document while a plan is made. */
+class Slot {
+  constructor(
+    readonly index: number,
+    readonly kind: number,
+  ) {}
+}
+
+/**
+ * The plan of one shape: the generic path's document, built with slots in place of the values,
+ * serialised into the text around them.
+ */
+function makePlan(
+  names: readonly string[],
+  kinds: readonly number[],
+  routes: readonly AttributeRoute[],
+  labels: Fields | undefined,
+  numericLabels: Fields | undefined,
+  scope: Readonly<Fields>,
+): Plan | undefined {
+  const document: Fields = {};
+  if (labels) document.labels = { ...labels };
+  if (numericLabels) document.numeric_labels = { ...numericLabels };
+  for (let index = 0; index < names.length; index++) {
+    const kind = kinds[index] as number;
+    if (kind === ABSENT) continue;
+    const route = routes[index] as AttributeRoute;
+    const slot = new Slot(index, kind);
+    if (kind === FIELD || kind === CONTENT) {
+      if (!setSegments(document, route.segments, slot)) return undefined;
+    } else {
+      const field = kind === LABEL_NUMBER ? 'numeric_labels' : 'labels';
+      const target = (document[field] ??= {}) as Fields;
+      target[route.labelName] = slot;
+    }
+  }
+  // finishDocument: the scope's labels join the document's labels, or follow its members.
+  let trailer = '';
+  const scopeNames = Object.keys(scope);
+  if (scopeNames.length > 0) {
+    const own = document.labels as Fields | undefined;
+    if (own === undefined) trailer = `,"labels":${JSON.stringify(scope)}`;
+    else for (const name of scopeNames) if (!(name in own)) own[name] = scope[name];
+  }
+  const pieces: string[] = [];
+  const slots: number[] = [];
+  const slotKinds: number[] = [];
+  let text = '';
+  const write = (node: Fields): void => {
+    let first = true;
+    for (const key in node) {
+      text += `${first ? '' : ','}${JSON.stringify(key)}:`;
+      first = false;
+      const value = node[key];
+      if (value instanceof Slot) {
+        pieces.push(text);
+        slots.push(value.index);
+        slotKinds.push(value.kind);
+        text = '';
+      } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        text += '{';
+        write(value as Fields);
+        text += '}';
+      } else text += JSON.stringify(value);
+    }
+  };
+  // Members follow the encoder's fixed members: each starts with a comma.
+  for (const key in document) {
+    const one: Fields = { [key]: document[key] };
+    text += ',';
+    write(one);
+  }
+  text += trailer;
+  pieces.push(text);
+  return { pieces, slots, kinds: slotKinds };
+}
+
+/**
+ * `setPath` of fields.ts: intermediate objects made, a scalar in the way replaced. False when the
+ * path runs through another attribute's value: the generic path would write into that value or
+ * drop it, depending on the value — no plan for such a shape.
+ */
+function setSegments(document: Fields, segments: readonly string[], value: Slot): boolean {
+  let node = document;
+  const last = segments.length - 1;
+  for (let index = 0; index < last; index++) {
+    const key = segments[index] as string;
+    let child = node[key];
+    if (child instanceof Slot) return false;
+    if (typeof child !== 'object' || child === null || Array.isArray(child)) {
+      child = {};
+      node[key] = child;
+    }
+    node = child as Fields;
+  }
+  node[segments[last] as string] = value;
+  return true;
+}
+
+function writeValue(value: AnyValue, kind: number): string {
+  switch (kind) {
+    case FIELD:
+      return JSON.stringify(typeof value === 'object' ? toJsonValue(value) : value);
+    case CONTENT:
+      return JSON.stringify(toFlattened(value));
+    case LABEL_STRING:
+      return JSON.stringify(
+        (value as string).length > MAX_LABEL_LENGTH
+          ? (value as string).slice(0, MAX_LABEL_LENGTH)
+          : value,
+      );
+    default:
+      // Numbers (non-finite ones become null, as JSON.stringify makes them) and booleans.
+      return JSON.stringify(value);
+  }
+}
+
+/** What one shape's plans depend on besides the attributes: the resource's and the scope's labels. */
+export interface PlanContext {
+  readonly key: string;
+  readonly labels: Fields | undefined;
+  readonly numericLabels: Fields | undefined;
+  readonly scope: Readonly<Fields>;
+}
+
+// Scratch, reused: a span's names, values, kinds and routes while its shape is found.
+const scratchNames: string[] = [];
+const scratchValues: AnyValue[] = [];
+
+/**
+ * The document members (each after a comma) that the generic path makes of `attributes`, the
+ * resource's labels and the scope's labels; undefined when no plan covers them yet.
+ */
+export function writePlannedAttributes(
+  attributes: Attributes,
+  context: PlanContext,
+): string | undefined {
+  let node = roots.get(context.key);
+  if (node === undefined) {
+    if (roots.size >= MAX_ROOTS || nodes >= MAX_NODES) return undefined;
+    node = newNode('', ABSENT, undefined);
+    roots.set(context.key, node);
+  }
+  let count = 0;
+  for (const name in attributes) {
+    const value = attributes[name];
+    const next = childOf(node, name, value);
+    if (next === undefined) return undefined;
+    node = next;
+    scratchNames[count] = name;
+    scratchValues[count] = value;
+    count++;
+  }
+  let plan = node.plan;
+  if (plan === undefined) {
+    if (++node.hits < PLAN_AFTER) return undefined;
+    plan = planFor(node, context, count);
+  }
+  if (plan === null) return undefined;
+  const pieces = plan.pieces;
+  const slots = plan.slots;
+  const kinds = plan.kinds;
+  let text = pieces[0] as string;
+  for (let index = 0; index < slots.length; index++) {
+    text +=
+      writeValue(scratchValues[slots[index] as number], kinds[index] as number) +
+      (pieces[index + 1] as string);
+  }
+  return text;
+}
+
+/** Walks the path to `leaf` again, from the span just read, to make its plan. */
+function planFor(leaf: ShapeNode, context: PlanContext, count: number): Plan | null {
+  const names = scratchNames.slice(0, count);
+  const kinds: number[] = [];
+  const routes: AttributeRoute[] = [];
+  for (let index = 0; index < count; index++) {
+    const name = names[index] as string;
+    const route = routeOf(name);
+    routes.push(route);
+    kinds.push(kindOf(scratchValues[index], route));
+  }
+  const plan =
+    makePlan(names, kinds, routes, context.labels, context.numericLabels, context.scope) ?? null;
+  leaf.plan = plan;
+  return plan;
+}
