@@ -31,6 +31,12 @@ interface Plan {
   /** For each value written: its attribute's position in the span's attributes. */
   readonly slots: readonly number[];
   readonly kinds: readonly number[];
+  /**
+   * The last value written at each slot and its text: a provider, a model, an operation or a
+   * route repeats from span to span, and is then not serialised again.
+   */
+  readonly lastValues: AnyValue[];
+  readonly lastTexts: string[];
 }
 
 interface ShapeNode {
@@ -159,7 +165,13 @@ function makePlan(
   }
   text += trailer;
   pieces.push(text);
-  return { pieces, slots, kinds: slotKinds };
+  return {
+    pieces,
+    slots,
+    kinds: slotKinds,
+    lastValues: new Array<AnyValue>(slots.length).fill(undefined),
+    lastTexts: new Array<string>(slots.length).fill(''),
+  };
 }
 
 /**
@@ -187,6 +199,7 @@ function setSegments(document: Fields, segments: readonly string[], value: Slot)
 function writeValue(value: AnyValue, kind: number): string {
   switch (kind) {
     case FIELD:
+      if (typeof value === 'number') return numberText(value);
       return JSON.stringify(typeof value === 'object' ? toJsonValue(value) : value);
     case CONTENT:
       return JSON.stringify(toFlattened(value));
@@ -196,10 +209,16 @@ function writeValue(value: AnyValue, kind: number): string {
           ? (value as string).slice(0, MAX_LABEL_LENGTH)
           : value,
       );
+    case LABEL_NUMBER:
+      return numberText(value as number);
     default:
-      // Numbers (non-finite ones become null, as JSON.stringify makes them) and booleans.
-      return JSON.stringify(value);
+      return value ? 'true' : 'false';
   }
+}
+
+/** A number as JSON.stringify writes it: non-finite ones become null. */
+function numberText(value: number): string {
+  return Number.isFinite(value) ? `${value}` : 'null';
 }
 
 /** What one shape's plans depend on besides the attributes: the resource's and the scope's labels. */
@@ -247,11 +266,21 @@ export function writePlannedAttributes(
   const pieces = plan.pieces;
   const slots = plan.slots;
   const kinds = plan.kinds;
+  const lastValues = plan.lastValues;
+  const lastTexts = plan.lastTexts;
   let text = pieces[0] as string;
   for (let index = 0; index < slots.length; index++) {
-    text +=
-      writeValue(scratchValues[slots[index] as number], kinds[index] as number) +
-      (pieces[index + 1] as string);
+    const value = scratchValues[slots[index] as number];
+    let valueText: string;
+    // Strings compare by identity first (the decoder interns short ones); objects never repeat.
+    if (value === lastValues[index] && typeof value !== 'object') {
+      valueText = lastTexts[index] as string;
+    } else {
+      valueText = writeValue(value, kinds[index] as number);
+      lastValues[index] = value;
+      lastTexts[index] = valueText;
+    }
+    text += valueText + (pieces[index + 1] as string);
   }
   return text;
 }

@@ -69,6 +69,7 @@ export function decodeKeyValueField(
   depth: number,
 ): void {
   const outer = reader.enter();
+  if (readScalarKeyValue(reader, into, outer)) return;
   let key = '';
   let value: AnyValue = undefined;
   while (!reader.done) {
@@ -90,6 +91,49 @@ export function decodeKeyValueField(
   }
   reader.leave(outer);
   into.push(key, value);
+}
+
+/**
+ * The shape nearly every attribute has on the wire, read without the general loops: `key` (field
+ * 1), then `value` (field 2) holding one scalar AnyValue field, filling the KeyValue exactly. True
+ * when it was that and has been added to `into`; otherwise the reader is back at the start of the
+ * KeyValue, for the general path (which also words any error).
+ */
+function readScalarKeyValue(reader: ProtobufReader, into: AttributeList, outer: number): boolean {
+  const bytes = reader.bytes;
+  const start = reader.position;
+  const end = reader.end;
+  try {
+    if (bytes[start] !== 0x0a) return false;
+    reader.position = start + 1;
+    const key = reader.string();
+    if (reader.position >= end || bytes[reader.position] !== 0x12)
+      return rewind(reader, start, end);
+    reader.position++;
+    const kvEnd = reader.enter();
+    const valueEnd = reader.end;
+    if (kvEnd !== end || valueEnd !== end || reader.position >= valueEnd)
+      return rewind(reader, start, end);
+    const tag = bytes[reader.position++];
+    let value: AnyValue;
+    if (tag === 0x0a) value = reader.string();
+    else if (tag === 0x21) value = reader.double();
+    else if (tag === 0x18) value = reader.varint64();
+    else if (tag === 0x10) value = reader.bool();
+    else return rewind(reader, start, end);
+    if (reader.position !== valueEnd) return rewind(reader, start, end);
+    reader.end = outer;
+    into.push(key, value);
+    return true;
+  } catch {
+    return rewind(reader, start, end);
+  }
+}
+
+function rewind(reader: ProtobufReader, start: number, end: number): false {
+  reader.position = start;
+  reader.end = end;
+  return false;
 }
 
 /** Decodes the AnyValue the reader is narrowed to (it reads up to `reader.end`). */
