@@ -2,6 +2,7 @@
 // NDJSON `_bulk` body bytes out (a `create` action line and the source line per document, as
 // the bulk writer writes them), on one core. `npm run bench -w @elkhound/exporter-elasticsearch` (or `npm run
 // bench` at the root). Prints a markdown table; docs/benchmarks.md records it.
+import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { context, trace } from '@opentelemetry/api';
@@ -49,7 +50,7 @@ function buildRequest(): Uint8Array {
         'url.scheme': 'https',
         'http.response.status_code': 200,
         'server.address': 'shop.example.com',
-        'client.address': '10.0.3.17',
+        'client.address': `10.0.3.${index % 250}`,
         'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64)',
       },
     });
@@ -67,21 +68,22 @@ function buildRequest(): Uint8Array {
           'gen_ai.response.id': `chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT${index}`,
           'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
           'gen_ai.response.finish_reasons': ['stop'],
-          'gen_ai.response.time_to_first_chunk': 0.231,
+          'gen_ai.response.time_to_first_chunk': 0.2 + index / 1000,
           'gen_ai.usage.input_tokens': 1240 + index,
-          'gen_ai.usage.output_tokens': 96,
+          'gen_ai.usage.output_tokens': 96 + (index % 50),
           'gen_ai.usage.cache_read.input_tokens': 1024,
           'server.address': 'api.openai.com',
           'server.port': 443,
-          'elkhound.cost.total': 0.00022,
-          'elkhound.cost.input': 0.00016,
+          // What differs from call to call differs here too: costs, prompt and completion hashes.
+          'elkhound.cost.total': 0.00022 + index * 1e-7,
+          'elkhound.cost.input': 0.00016 + index * 1e-7,
           'elkhound.cost.output': 0.00006,
           'elkhound.cost.currency': 'USD',
           'elkhound.cost.source': 'local',
           'elkhound.pricing.version': '0.0.40',
-          'elkhound.prompt.hash': `sha256:${'3f'.repeat(32)}`,
+          'elkhound.prompt.hash': `sha256:${createHash('sha256').update(`prompt ${index}`).digest('hex')}`,
           'elkhound.prompt.system_hash': `sha256:${'a1'.repeat(32)}`,
-          'elkhound.completion.hash': `sha256:${'9c'.repeat(32)}`,
+          'elkhound.completion.hash': `sha256:${createHash('sha256').update(`completion ${index}`).digest('hex')}`,
         },
       },
       trace.setSpan(context.active(), server),
