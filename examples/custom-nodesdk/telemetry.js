@@ -6,7 +6,11 @@ const { NodeSDK } = require('@opentelemetry/sdk-node');
 const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
 const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace');
 const { BatchLogRecordProcessor } = require('@opentelemetry/sdk-logs');
-const { GenAIInstrumentation } = require('@elkhound/instrumentation-genai');
+const {
+  GenAIInstrumentation,
+  TransactionLogRecordProcessor,
+  TransactionSpanProcessor,
+} = require('@elkhound/instrumentation-genai');
 const {
   ElasticsearchLogRecordExporter,
   ElasticsearchSpanExporter,
@@ -23,10 +27,14 @@ const sdk = new NodeSDK({
     new HttpInstrumentation(),
     new GenAIInstrumentation({ captureMessageContent: false }),
   ],
+  // The transaction processors first: they stamp elkhound.transaction.id (the id of the local
+  // entry span, ECS transaction.id) on spans and log records before the exporters see them.
   spanProcessors: [
+    new TransactionSpanProcessor(),
     new BatchSpanProcessor({ exporter: new ElasticsearchSpanExporter({ connection, namespace }) }),
   ],
   logRecordProcessors: [
+    new TransactionLogRecordProcessor(),
     new BatchLogRecordProcessor({
       exporter: new ElasticsearchLogRecordExporter({ connection, namespace }),
     }),

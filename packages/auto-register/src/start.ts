@@ -1,15 +1,25 @@
 import { diag } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { GenAIInstrumentation } from '@elkhound/instrumentation-genai';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  GenAIInstrumentation,
+  TransactionLogRecordProcessor,
+  TransactionSpanProcessor,
+} from '@elkhound/instrumentation-genai';
+import { logRecordProcessorsFromEnv, logsExported, spanProcessorsFromEnv } from './exporters';
 
 const STARTED = Symbol.for('@elkhound/auto-register');
 type Registry = typeof globalThis & { [STARTED]?: NodeSDK };
 
 /**
  * Starts the OpenTelemetry NodeSDK with the GenAI instrumentation. Exporters, resource and
- * sampling come from the standard `OTEL_*` variables, which the NodeSDK reads itself
- * (OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER default to `otlp`;
- * OTEL_EXPORTER_OTLP_PROTOCOL picks http/protobuf, http/json or grpc). `OTEL_SDK_DISABLED=true`
+ * sampling come from the standard `OTEL_*` variables (OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER
+ * / OTEL_LOGS_EXPORTER default to `otlp`; OTEL_EXPORTER_OTLP_PROTOCOL picks http/protobuf,
+ * http/json or grpc). Spans and log records get `elkhound.transaction.id` (the local entry span's
+ * id) from the transaction processors, which come first: the exporting span and log-record
+ * processors are built here as NodeSDK builds them from the environment (./exporters), since it
+ * drops its own once processors are given; metrics are left to NodeSDK. `OTEL_SDK_DISABLED=true`
  * starts nothing. Idempotent: `--require` and `--import` together start one SDK.
  */
 export function start(): NodeSDK | undefined {
@@ -17,7 +27,22 @@ export function start(): NodeSDK | undefined {
   if (registry[STARTED]) return registry[STARTED];
   if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
   try {
-    const sdk = new NodeSDK({ instrumentations: [new GenAIInstrumentation()] });
+    const spanProcessors: SpanProcessor[] = [];
+    // Left out when no logs are exported: NodeSDK then reads OTEL_LOGS_EXPORTER itself and creates
+    // no logger provider, as without Elkhound's processors.
+    const logRecordProcessors: LogRecordProcessor[] | undefined = logsExported() ? [] : undefined;
+    const sdk = new NodeSDK({
+      instrumentations: [new GenAIInstrumentation()],
+      spanProcessors,
+      logRecordProcessors,
+    });
+    // Filled once the constructor has set diag's logger from OTEL_LOG_LEVEL, so a misconfigured
+    // exporter is reported as NodeSDK reports it; NodeSDK reads both lists in start(). An empty
+    // span list (OTEL_TRACES_EXPORTER=none) makes no tracer provider, as NodeSDK's own `none`.
+    const exportingSpans = spanProcessorsFromEnv();
+    if (exportingSpans.length > 0)
+      spanProcessors.push(new TransactionSpanProcessor(), ...exportingSpans);
+    logRecordProcessors?.push(new TransactionLogRecordProcessor(), ...logRecordProcessorsFromEnv());
     sdk.start();
     registry[STARTED] = sdk;
     flushOnExit(sdk);

@@ -5,6 +5,7 @@ import {
   FakeOpenAI,
   OtlpJsonReceiver as Receiver,
   otlpAttribute as attribute,
+  type OtlpJsonLogRecord,
   type OtlpJsonSpan,
 } from '@elkhound/test-support';
 
@@ -105,5 +106,92 @@ describe('@elkhound/auto-register in real processes', function () {
     const result = await run('--require', 'app.cjs', { ...env, OTEL_SDK_DISABLED: 'true' });
     assert.equal(result.code, 0, result.output);
     assert.equal(receiver.spans().length, 0);
+  });
+
+  describe('elkhound.transaction.id and the exporters of OTEL_*', () => {
+    const TXN = 'elkhound.transaction.id';
+    const byName = (name: string) => receiver.spans().find((span) => span.name === name);
+    const byBody = (body: string) =>
+      receiver.logRecords().find((record) => record.body?.stringValue === body);
+
+    it('a log written inside a child span, and the spans under the root, carry the root span id (http/json)', async () => {
+      const result = await run('--require', 'transaction.cjs', env);
+      assert.equal(result.code, 0, result.output);
+      const root = byName('handle order');
+      const child = byName('summarise');
+      const llm = byName('chat gpt-4o-mini');
+      assert.ok(root && child && llm, result.output);
+      assert.match(root.spanId, /^[0-9a-f]{16}$/);
+      assert.equal(attribute(root, TXN), undefined, 'the entry span carries nothing');
+      assert.equal(attribute(child, TXN), root.spanId);
+      assert.equal(child.parentSpanId, root.spanId);
+      assert.equal(attribute(llm, TXN), root.spanId, 'the GenAI span under the child');
+      const inside = byBody('inside the child span') as OtlpJsonLogRecord;
+      assert.ok(inside, JSON.stringify(receiver.logRecords()));
+      assert.equal(inside.spanId, child.spanId);
+      assert.equal(attribute(inside, TXN), root.spanId);
+      const outside = byBody('outside any span') as OtlpJsonLogRecord;
+      assert.ok(outside);
+      assert.equal(attribute(outside, TXN), undefined);
+      assert.deepEqual(
+        [...new Set(receiver.contentTypes['/v1/traces'])],
+        ['application/json'],
+        'traces in http/json',
+      );
+      assert.deepEqual([...new Set(receiver.contentTypes['/v1/logs'])], ['application/json']);
+    });
+
+    it('honours OTEL_EXPORTER_OTLP_PROTOCOL and the per-signal protocols (http/protobuf)', async () => {
+      const result = await run('--require', 'transaction.cjs', {
+        ...env,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json',
+      });
+      assert.equal(result.code, 0, result.output);
+      assert.deepEqual(
+        [...new Set(receiver.contentTypes['/v1/traces'])],
+        ['application/x-protobuf'],
+      );
+      assert.deepEqual([...new Set(receiver.contentTypes['/v1/logs'])], ['application/json']);
+      assert.ok(byBody('inside the child span'));
+    });
+
+    it('OTEL_TRACES_EXPORTER=none: no spans (no tracer provider), logs still exported, without a transaction id', async () => {
+      const result = await run('--require', 'transaction.cjs', {
+        ...env,
+        OTEL_TRACES_EXPORTER: 'none',
+      });
+      assert.equal(result.code, 0, result.output);
+      assert.match(result.output, /Your order has two items/);
+      assert.equal(receiver.contentTypes['/v1/traces'], undefined);
+      const inside = byBody('inside the child span');
+      assert.ok(inside, JSON.stringify(receiver.bodies));
+      // No tracer provider: the API's spans are non-recording, with an invalid context.
+      assert.ok(!inside.spanId);
+      assert.equal(attribute(inside, TXN), undefined);
+    });
+
+    it('OTEL_LOGS_EXPORTER=none: no logs (no logger provider), spans still stamped', async () => {
+      const result = await run('--require', 'transaction.cjs', {
+        ...env,
+        OTEL_LOGS_EXPORTER: 'none',
+      });
+      assert.equal(result.code, 0, result.output);
+      assert.equal(receiver.contentTypes['/v1/logs'], undefined);
+      const root = byName('handle order');
+      assert.ok(root);
+      assert.equal(attribute(byName('summarise') as OtlpJsonSpan, TXN), root.spanId);
+    });
+
+    it('OTEL_TRACES_EXPORTER=none and OTEL_LOGS_EXPORTER=none: nothing sent, the app runs as before', async () => {
+      const result = await run('--require', 'transaction.cjs', {
+        ...env,
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      });
+      assert.equal(result.code, 0, result.output);
+      assert.match(result.output, /Your order has two items/);
+      assert.deepEqual(receiver.contentTypes, {});
+    });
   });
 });

@@ -14,3 +14,8 @@ export {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
 } from './config';
 export { OPENAI_COMPATIBLE_HOSTS } from './providers/openai/index';
+export {
+  ATTR_ELKHOUND_TRANSACTION_ID,
+  TransactionLogRecordProcessor,
+  TransactionSpanProcessor,
+} from './transaction';

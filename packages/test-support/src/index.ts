@@ -16,4 +16,9 @@ export {
   respondLikeOpenAI,
   type RecordedRequest,
 } from './fake-provider/index';
-export { OtlpJsonReceiver, otlpAttribute, type OtlpJsonSpan } from './otlp-receiver';
+export {
+  OtlpJsonReceiver,
+  otlpAttribute,
+  type OtlpJsonLogRecord,
+  type OtlpJsonSpan,
+} from './otlp-receiver';

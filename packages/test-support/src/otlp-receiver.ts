@@ -1,22 +1,40 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+type OtlpJsonAttributes = Array<{ key: string; value: Record<string, unknown> }>;
+
 export interface OtlpJsonSpan {
   name: string;
   kind: number;
   traceId: string;
-  attributes: Array<{ key: string; value: Record<string, unknown> }>;
+  spanId: string;
+  parentSpanId?: string;
+  attributes: OtlpJsonAttributes;
+}
+export interface OtlpJsonLogRecord {
+  body?: Record<string, unknown>;
+  traceId?: string;
+  spanId?: string;
+  attributes: OtlpJsonAttributes;
 }
 interface OtlpJsonTraces {
   resourceSpans: Array<{
-    resource?: { attributes?: OtlpJsonSpan['attributes'] };
+    resource?: { attributes?: OtlpJsonAttributes };
     scopeSpans: Array<{ spans: OtlpJsonSpan[] }>;
   }>;
 }
+interface OtlpJsonLogs {
+  resourceLogs: Array<{ scopeLogs: Array<{ logRecords: OtlpJsonLogRecord[] }> }>;
+}
 
-/** A local OTLP/HTTP receiver (`http/json`), collecting what an SDK's exporters send. */
+/**
+ * A local OTLP/HTTP receiver collecting what an SDK's exporters send: `http/json` bodies are
+ * parsed; the content type of every request is kept, so a test can tell the protocol used.
+ */
 export class OtlpJsonReceiver {
   readonly bodies: Record<string, unknown[]> = {};
+  /** The content type of each request, by path, in order of arrival. */
+  readonly contentTypes: Record<string, string[]> = {};
   private server?: http.Server;
   url = '';
 
@@ -26,9 +44,17 @@ export class OtlpJsonReceiver {
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('end', () => {
         const path = incoming.url ?? '';
-        (this.bodies[path] ??= []).push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        answer.writeHead(200, { 'content-type': 'application/json' });
-        answer.end('{}');
+        const type = incoming.headers['content-type'] ?? '';
+        (this.contentTypes[path] ??= []).push(type);
+        if (type.startsWith('application/json')) {
+          (this.bodies[path] ??= []).push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          answer.writeHead(200, { 'content-type': 'application/json' });
+          answer.end('{}');
+        } else {
+          // An empty protobuf message is an empty body: the export succeeded, nothing rejected.
+          answer.writeHead(200, { 'content-type': type });
+          answer.end();
+        }
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
@@ -41,14 +67,22 @@ export class OtlpJsonReceiver {
     );
   }
 
+  logRecords(): OtlpJsonLogRecord[] {
+    return ((this.bodies['/v1/logs'] ?? []) as OtlpJsonLogs[]).flatMap((body) =>
+      body.resourceLogs.flatMap((resource) =>
+        resource.scopeLogs.flatMap((scope) => scope.logRecords),
+      ),
+    );
+  }
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 }
 
-/** The value of one attribute of an OTLP/JSON span (`{ stringValue: … }` → the value). */
-export function otlpAttribute(span: OtlpJsonSpan, key: string): unknown {
-  const value = span.attributes.find((entry) => entry.key === key)?.value;
+/** The value of one attribute of an OTLP/JSON span or log record (`{ stringValue: … }` → the value). */
+export function otlpAttribute(item: { attributes: OtlpJsonAttributes }, key: string): unknown {
+  const value = item.attributes.find((entry) => entry.key === key)?.value;
   return value ? Object.values(value)[0] : undefined;
 }
