@@ -9,13 +9,18 @@ import {
   ElasticsearchLogRecordExporter,
   ElasticsearchSpanExporter,
 } from '@elkhound/exporter-elasticsearch';
-import { GenAIInstrumentation } from '@elkhound/instrumentation-genai';
+import {
+  GenAIInstrumentation,
+  TransactionLogRecordProcessor,
+  TransactionSpanProcessor,
+} from '@elkhound/instrumentation-genai';
 import { elasticsearchClient, FakeOpenAI } from '@elkhound/test-support';
 
 interface Source {
   processor?: { event: string };
   message?: string;
   span?: { id: string; name?: string };
+  transaction?: { id?: string };
   parent?: { id: string };
   gen_ai?: { usage?: { input_tokens?: number }; provider?: { name?: string } };
   elkhound?: { cost?: { total?: number }; prompt?: { hash?: string } };
@@ -47,8 +52,9 @@ describe('trace correlation end to end: NodeSDK + openai + Elasticsearch', funct
         'service.name': 'checkout-e2e',
         'service.version': '1.0.0',
       }),
-      spanProcessors: [spanProcessor],
-      logRecordProcessors: [logProcessor],
+      // First: they stamp elkhound.transaction.id, which the mapping writes as transaction.id.
+      spanProcessors: [new TransactionSpanProcessor(), spanProcessor],
+      logRecordProcessors: [new TransactionLogRecordProcessor(), logProcessor],
       instrumentations: [new GenAIInstrumentation()],
     });
     sdk.start();
@@ -111,6 +117,13 @@ describe('trace correlation end to end: NodeSDK + openai + Elasticsearch', funct
         'the log is correlated with the span it was written in',
       );
       assert.match(log?.message ?? '', /^model answered: Your order/);
+      assert.equal(transaction?.transaction?.id, transaction?.span?.id);
+      assert.equal(
+        genAi?.transaction?.id,
+        transaction?.span?.id,
+        'the GenAI span names its transaction',
+      );
+      assert.equal(log?.transaction?.id, transaction?.span?.id, 'the log names its transaction');
       assert.equal(log?.service?.name, 'checkout-e2e');
     } finally {
       await client2.close();

@@ -53,7 +53,7 @@ let nodes = 0;
 const roots = new Map<string, ShapeNode>();
 
 function kindOf(value: AnyValue, route: AttributeRoute): number {
-  if (value === undefined || value === null) return ABSENT;
+  if (value === undefined || value === null || route.kind === 'consumed') return ABSENT;
   if (route.kind === 'field') return FIELD;
   if (route.kind === 'content') return CONTENT;
   switch (typeof value) {

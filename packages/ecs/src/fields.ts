@@ -73,6 +73,18 @@ const SAME_PATH = new Set([
   'db.query.text',
 ]);
 
+/**
+ * The local entry span's id, stamped by Elkhound's transaction processors on non-entry spans and
+ * on log records: the encoders write it as `transaction.id` (never as a field of its own).
+ */
+export const TRANSACTION_ID_ATTRIBUTE = 'elkhound.transaction.id';
+
+/** The attribute's value when it is usable as `transaction.id`. */
+export function transactionIdOf(attributes: Attributes): string | undefined {
+  const value = attributes[TRANSACTION_ID_ATTRIBUTE];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** GenAI content attributes: kept structured in `flattened` fields. */
 const CONTENT = new Set([
   'gen_ai.input.messages',
@@ -104,6 +116,8 @@ export function mapAttributes(
       case 'content':
         setSegments(document, route.segments, toFlattened(value));
         break;
+      case 'consumed':
+        break;
       default:
         setLabel(document, key, value, route.labelName);
     }
@@ -111,8 +125,11 @@ export function mapAttributes(
 }
 
 export interface AttributeRoute {
-  /** `field`: an ECS field at `path`; `content`: the same, stored flattened; `label`: `labels.*` / `numeric_labels.*`. */
-  readonly kind: 'field' | 'content' | 'label';
+  /**
+   * `field`: an ECS field at `path`; `content`: the same, stored flattened; `label`: `labels.*` /
+   * `numeric_labels.*`; `consumed`: written by the encoder itself (`transaction.id`).
+   */
+  readonly kind: 'field' | 'content' | 'label' | 'consumed';
   readonly path: string;
   readonly segments: readonly string[];
   /** The label name (dots replaced by underscores), for `label` routes. */
@@ -126,7 +143,9 @@ const ROUTES = new Map<string, AttributeRoute>();
 export function routeOf(key: string): AttributeRoute {
   let route = ROUTES.get(key);
   if (route !== undefined) return route;
-  if (key.startsWith('gen_ai.') || key.startsWith('elkhound.'))
+  if (key === TRANSACTION_ID_ATTRIBUTE)
+    route = { kind: 'consumed', path: 'transaction.id', segments: [], labelName: '' };
+  else if (key.startsWith('gen_ai.') || key.startsWith('elkhound.'))
     route = {
       kind: CONTENT.has(key) ? 'content' : 'field',
       path: key,

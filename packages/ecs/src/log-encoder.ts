@@ -1,7 +1,7 @@
 import type { LogRecord, ResourceLogs } from '@elkhound/otlp';
 import { toFlattened } from './content';
 import { addResource, finishDocument, startDocument } from './document';
-import { mapAttributes, setPath } from './fields';
+import { mapAttributes, setPath, transactionIdOf } from './fields';
 import { logRecordDocumentId } from './ids';
 import { mapResource } from './resource';
 import { isoNanos } from './time';
@@ -41,6 +41,8 @@ export function encodeLogs(
         document.processor = { event: 'log' };
         if (record.traceId) document.trace = { id: record.traceId };
         if (record.spanId) document.span = { id: record.spanId };
+        const transactionId = transactionIdOf(record.attributes);
+        if (transactionId !== undefined) document.transaction = { id: transactionId };
         const event: Record<string, unknown> = { kind: 'event' };
         if (record.severityNumber !== undefined) event.severity = record.severityNumber;
         if (record.eventName) event.action = record.eventName;

@@ -8,7 +8,7 @@ import {
   startDocument,
   type ScopeLabels,
 } from './document';
-import { mapAttributes, setPath, type Fields } from './fields';
+import { mapAttributes, setPath, transactionIdOf, type Fields } from './fields';
 import { spanDocumentId, spanEventDocumentId } from './ids';
 import { mapResource } from './resource';
 import { durationNanos, isoNanos } from './time';
@@ -99,6 +99,12 @@ function encodeSpan(
   if (span.parentSpanId) fixed += `,"parent":{"id":"${span.parentSpanId}"}`;
   if (entry)
     fixed += `,"transaction":{"id":"${span.spanId}","name":${name},"type":"${transactionType(span)}"}`;
+  else {
+    // The entry span above this one, when the app's transaction processor stamped it.
+    const transactionId = transactionIdOf(span.attributes);
+    if (transactionId !== undefined)
+      fixed += `,"transaction":{"id":${JSON.stringify(transactionId)}}`;
+  }
   fixed += `,"event":{"kind":"event","duration":${durationNanos(span.startTime, span.endTime)},"outcome":"${OUTCOMES[span.status.code] ?? 'unknown'}"}`;
   const id = spanDocumentId(span.traceId, span.spanId);
   const errorMessage = span.status.code === 2 ? span.status.message : undefined;
@@ -133,7 +139,8 @@ function encodeSpanEvent(
   document.processor = { event: exception ? 'error' : 'log' };
   document.trace = { id: span.traceId };
   document.span = { id: span.spanId };
-  if (isEntrySpan(span)) document.transaction = { id: span.spanId };
+  const transactionId = isEntrySpan(span) ? span.spanId : transactionIdOf(span.attributes);
+  if (transactionId !== undefined) document.transaction = { id: transactionId };
   document.event = { kind: 'event', action: event.name };
   addResource(document, resource);
   if (scopeName) setPath(document, 'log.logger', scopeName);

@@ -153,6 +153,39 @@ describe('ECS mapping rules', () => {
     assert.equal(new Set(documents.map((document) => document.id)).size, 4);
   });
 
+  it('writes transaction.id from elkhound.transaction.id on non-entry spans, their events and log records', () => {
+    const root = 'aaaaaaaaaaaaaaaa';
+    const stamped = { 'elkhound.transaction.id': root, 'db.system': 'postgresql' };
+    const event = { time: [1763805600, 9] as [number, number], name: 'retry', attributes: {} };
+    // Enough spans of one shape for the planned path to be taken too.
+    const children = [1, 2, 3, 4, 5].map(() =>
+      span({ parentSpanId: root, kind: 3, attributes: { ...stamped }, events: [event] }),
+    );
+    for (const document of encodeSpans(spansOf(children)).map((d) => sourceOf(d.source))) {
+      assert.equal(at(document, 'transaction.id'), root);
+      assert.equal(at(document, 'elkhound.transaction'), undefined, 'not kept as a field');
+    }
+    // An entry span is its own transaction, whatever the attribute says: one `transaction` member.
+    const [entry] = encodeSpans(spansOf([span({ kind: 2, attributes: { ...stamped } })]));
+    assert.equal(at(sourceOf(entry?.source ?? '{}'), 'transaction.id'), 'eee19b7ec3c1b174');
+    assert.equal((entry?.source.match(/"transaction":/g) ?? []).length, 1);
+    const [log] = encodeLogs([
+      {
+        resource: { attributes: {} },
+        scopeLogs: [
+          {
+            scope: { name: 'app' },
+            logRecords: [
+              { spanId: 'bbbbbbbbbbbbbbbb', body: 'in a child', attributes: { ...stamped } },
+            ],
+          },
+        ],
+      },
+    ]);
+    assert.equal(at(sourceOf(log?.source ?? '{}'), 'transaction.id'), root);
+    assert.equal(at(sourceOf(log?.source ?? '{}'), 'labels'), undefined);
+  });
+
   it('gives log records ids that follow their content', () => {
     const record = (body: string): LogRecord => ({
       time: [1763805600, 1],
