@@ -64,10 +64,17 @@ describe('npm run demo (file sink, stand-in model server)', function () {
   it('traces both services, their requests as transactions and their model calls priced', function () {
     const services = new Set(spans.map((span) => field(span, 'service.name')));
     assert.deepEqual([...services].sort(), ['doc-indexer', 'support-bot']);
-    const transactions = spans.filter((span) => field(span, 'transaction.id'));
+    const transactions = spans.filter((span) => field(span, 'processor.event') === 'transaction');
     assert.equal(transactions.length, 25);
     const modelCalls = spans.filter((span) => field(span, 'gen_ai.operation.name'));
     assert.equal(modelCalls.length, 25);
+    // auto-register's transaction processor: each model call names the request it was made in.
+    const transactionIds = new Set(transactions.map((span) => field(span, 'span.id')));
+    for (const call of modelCalls)
+      assert.ok(
+        transactionIds.has(field(call, 'transaction.id')),
+        'a model call names its transaction',
+      );
     const models = new Set(modelCalls.map((span) => field(span, 'gen_ai.request.model')));
     assert.deepEqual([...models].sort(), [
       'gpt-4.1',
@@ -127,7 +134,7 @@ describe('npm run demo (file sink, stand-in model server)', function () {
   it('correlates the application logs with their traces and transactions', function () {
     const transactions = new Map(
       spans
-        .filter((span) => field(span, 'transaction.id'))
+        .filter((span) => field(span, 'processor.event') === 'transaction')
         .map((span) => [field(span, 'trace.id'), field(span, 'transaction.id')]),
     );
     const applicationLogs = logRecords.filter(
@@ -139,6 +146,11 @@ describe('npm run demo (file sink, stand-in model server)', function () {
       assert.ok(
         transactions.has(traceId),
         `log ${String(field(record, 'message'))} has trace ${String(traceId)}`,
+      );
+      assert.equal(
+        field(record, 'transaction.id'),
+        transactions.get(traceId),
+        'the log names the transaction it was written in',
       );
     }
     assert.ok(applicationLogs.some((record) => field(record, 'log.level') === 'error'));
