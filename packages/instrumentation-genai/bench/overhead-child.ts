@@ -94,19 +94,35 @@ interface Workload {
 }
 
 /** The fixture's events with its middle (content) event repeated CHUNKS times. */
-function longStream(file: string, first: number, middle: number, tail: number): string {
+/**
+ * A stream's events, each encoded once: the role/first events, CHUNKS copies of one content
+ * event, and the closing events. Served one event per read, as a provider's stream arrives over
+ * the network — not as one body, which makes openai 4's SSE reader copy the rest of the body at
+ * every event (quadratic, and a garbage-collection load that penalises whoever holds more heap).
+ */
+function longStream(file: string, first: number, middle: number, tail: number): Uint8Array[] {
   const events = fixture(file)
     .split('\n\n')
     .map((event) => event.replace(/\n+$/, ''))
     .filter((event) => event.trim());
   const content = events[middle] as string;
+  const encoder = new TextEncoder();
   return [
     ...events.slice(0, first),
     ...Array.from({ length: CHUNKS }, () => content),
     ...events.slice(events.length - tail),
-  ]
-    .map((event) => `${event}\n\n`)
-    .join('');
+  ].map((event) => encoder.encode(`${event}\n\n`));
+}
+
+/** A fresh body for one response: one event per pull. */
+function eventBody(events: readonly Uint8Array[]): ReadableStream<Uint8Array> {
+  let next = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next < events.length) controller.enqueue(events[next++] as Uint8Array);
+      else controller.close();
+    },
+  });
 }
 
 const SSE = { 'content-type': 'text/event-stream' };
@@ -127,7 +143,7 @@ function openaiWorkload(): Workload {
     fetch: (async (_url: unknown, init?: { body?: unknown }) => {
       const body = JSON.parse(String(init?.body)) as { stream?: boolean };
       return body.stream
-        ? new Response(stream, { headers: { ...JSON_HEADERS, ...SSE } })
+        ? new Response(eventBody(stream), { headers: { ...JSON_HEADERS, ...SSE } })
         : new Response(completion, { headers: JSON_HEADERS });
     }) as never,
   });
@@ -163,7 +179,7 @@ function anthropicWorkload(): Workload {
     fetch: (async (_url: unknown, init?: { body?: unknown }) => {
       const body = JSON.parse(String(init?.body)) as { stream?: boolean };
       return body.stream
-        ? new Response(stream, { headers: { ...JSON_HEADERS, ...SSE } })
+        ? new Response(eventBody(stream), { headers: { ...JSON_HEADERS, ...SSE } })
         : new Response(message, { headers: JSON_HEADERS });
     }) as never,
   });
@@ -193,7 +209,7 @@ function googleWorkload(): Workload {
   // @google/genai calls the global fetch: answered from memory, no sockets.
   globalThis.fetch = (async (url: unknown) =>
     String(url).includes(':streamGenerateContent')
-      ? new Response(stream, { headers: SSE })
+      ? new Response(eventBody(stream), { headers: SSE })
       : new Response(response, { headers: JSON_HEADERS })) as typeof fetch;
   const ai = new GoogleGenAI({
     apiKey: 'bench-key',
