@@ -37,7 +37,25 @@ interface Plan {
    */
   readonly lastValues: AnyValue[];
   readonly lastTexts: string[];
+  /** Slots whose value has differed from one span to the next (sticky). */
+  readonly varies: boolean[];
+  /** Spans written through the full loop since the plan was made. */
+  written: number;
+  /** The plan with its steady slots folded into the text: only the varying ones are holes. */
+  folded: FoldedPlan | undefined;
 }
+
+interface FoldedPlan {
+  readonly pieces: readonly string[];
+  /** Plan slot of each hole. */
+  readonly holes: readonly number[];
+  /** Plan slot and the value folded into the text, for each steady slot: checked per span. */
+  readonly steady: readonly number[];
+  readonly steadyValues: readonly AnyValue[];
+}
+
+/** Spans of a shape watched before its steady values are folded into its text. */
+const FOLD_AFTER = 8;
 
 interface ShapeNode {
   readonly name: string;
@@ -171,6 +189,9 @@ function makePlan(
     kinds: slotKinds,
     lastValues: new Array<AnyValue>(slots.length).fill(undefined),
     lastTexts: new Array<string>(slots.length).fill(''),
+    varies: new Array<boolean>(slots.length).fill(false),
+    written: 0,
+    folded: undefined,
   };
 }
 
@@ -263,11 +284,22 @@ export function writePlannedAttributes(
     plan = planFor(node, context, count);
   }
   if (plan === null) return undefined;
+  const folded = plan.folded;
+  if (folded !== undefined) {
+    const text = writeFolded(plan, folded);
+    if (text !== undefined) return text;
+  }
+  return writeAll(plan);
+}
+
+/** Every slot written, each value's text kept for the next span; slots seen to vary are marked. */
+function writeAll(plan: Plan): string {
   const pieces = plan.pieces;
   const slots = plan.slots;
   const kinds = plan.kinds;
   const lastValues = plan.lastValues;
   const lastTexts = plan.lastTexts;
+  const first = plan.written === 0;
   let text = pieces[0] as string;
   for (let index = 0; index < slots.length; index++) {
     const value = scratchValues[slots[index] as number];
@@ -276,13 +308,84 @@ export function writePlannedAttributes(
     if (value === lastValues[index] && typeof value !== 'object') {
       valueText = lastTexts[index] as string;
     } else {
+      if (!first) plan.varies[index] = true;
       valueText = writeValue(value, kinds[index] as number);
       lastValues[index] = value;
       lastTexts[index] = valueText;
     }
     text += valueText + (pieces[index + 1] as string);
   }
+  if (++plan.written === FOLD_AFTER || (plan.written > FOLD_AFTER && plan.folded === undefined))
+    plan.folded = fold(plan);
   return text;
+}
+
+/**
+ * Only the varying slots written: a few pieces instead of two per attribute, which also spares
+ * the work of joining the document's text later. Undefined when a steady value changed: that slot
+ * then varies, and the plan is folded again without it.
+ */
+function writeFolded(plan: Plan, folded: FoldedPlan): string | undefined {
+  const slots = plan.slots;
+  const steady = folded.steady;
+  const steadyValues = folded.steadyValues;
+  for (let index = 0; index < steady.length; index++) {
+    const slot = steady[index] as number;
+    const value = scratchValues[slots[slot] as number];
+    if (value !== steadyValues[index] || typeof value === 'object') {
+      plan.varies[slot] = true;
+      plan.folded = undefined;
+      return undefined;
+    }
+  }
+  const pieces = folded.pieces;
+  const holes = folded.holes;
+  const kinds = plan.kinds;
+  const lastValues = plan.lastValues;
+  const lastTexts = plan.lastTexts;
+  let text = pieces[0] as string;
+  for (let index = 0; index < holes.length; index++) {
+    const slot = holes[index] as number;
+    const value = scratchValues[slots[slot] as number];
+    let valueText: string;
+    if (value === lastValues[slot] && typeof value !== 'object') {
+      valueText = lastTexts[slot] as string;
+    } else {
+      valueText = writeValue(value, kinds[slot] as number);
+      lastValues[slot] = value;
+      lastTexts[slot] = valueText;
+    }
+    text += valueText + (pieces[index + 1] as string);
+  }
+  return text;
+}
+
+/** The plan's text with the steady slots' last texts folded in, each piece one flat string. */
+function fold(plan: Plan): FoldedPlan {
+  const pieces: string[] = [];
+  const holes: number[] = [];
+  const steady: number[] = [];
+  const steadyValues: AnyValue[] = [];
+  let piece = plan.pieces[0] as string;
+  for (let slot = 0; slot < plan.slots.length; slot++) {
+    const value = plan.lastValues[slot];
+    if (plan.varies[slot] || typeof value === 'object') {
+      pieces.push(flat(piece));
+      holes.push(slot);
+      piece = plan.pieces[slot + 1] as string;
+    } else {
+      steady.push(slot);
+      steadyValues.push(value);
+      piece += (plan.lastTexts[slot] as string) + (plan.pieces[slot + 1] as string);
+    }
+  }
+  pieces.push(flat(piece));
+  return { pieces, holes, steady, steadyValues };
+}
+
+/** A flat copy of a string built by concatenation, so that joining it later walks one piece. */
+function flat(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 /** Walks the path to `leaf` again, from the span just read, to make its plan. */

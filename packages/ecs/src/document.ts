@@ -40,7 +40,25 @@ export function scopeLabels(name: string, version: string | undefined): ScopeLab
 // `"data_stream":{…}` members and data stream names, one per signal type and namespace.
 const DATA_STREAMS = new Map<string, { members: string; name: string }>();
 
+// The last one per signal type: documents of a request nearly always share their namespace.
+const LAST: Record<
+  SignalType,
+  { namespace: string; dataStream: { members: string; name: string } } | undefined
+> = {
+  traces: undefined,
+  logs: undefined,
+  metrics: undefined,
+};
+
 function dataStreamOf(type: SignalType, namespace: string): { members: string; name: string } {
+  const last = LAST[type];
+  if (last !== undefined && last.namespace === namespace) return last.dataStream;
+  const dataStream = lookUpDataStream(type, namespace);
+  LAST[type] = { namespace, dataStream };
+  return dataStream;
+}
+
+function lookUpDataStream(type: SignalType, namespace: string): { members: string; name: string } {
   const key = `${type}/${namespace}`;
   let dataStream = DATA_STREAMS.get(key);
   if (dataStream === undefined) {

@@ -100,6 +100,19 @@ describe('planned span attributes: the same bytes as the generic path', () => {
     }
   });
 
+  it('folds steady values into the text, and unfolds a value that changes after many spans', () => {
+    const spans = Array.from({ length: 40 }, (_, index) =>
+      spanWith({
+        'gen_ai.request.model': index < 25 ? 'gpt-4o-mini' : 'gpt-4.1',
+        'gen_ai.usage.input_tokens': index,
+        'app.tenant': index % 10 === 9 ? 'other' : 'acme',
+        'app.score': index < 30 ? 0.5 : Number.NaN,
+        'gen_ai.response.finish_reasons': ['stop'],
+      }),
+    );
+    assertSameAcrossRuns(requestOf(spans), 'values changing after folding');
+  });
+
   it('leaves an error span with a status message to the generic path, with the same result', () => {
     const spans = [1, 2, 3, 4].map(() =>
       spanWith(

@@ -105,11 +105,21 @@ export function buildAttributes(
   return assign(names, values, count);
 }
 
-/** Names and values of one message's attributes, gathered while its fields are read. */
+/**
+ * Names and values of one message's attributes, gathered while its fields are read. Lists are
+ * reused: `AttributeList.take()` hands out a free one (messages nest, so several are in use at
+ * once), `build()` gives it back.
+ */
 export class AttributeList {
   names: string[] = [];
   values: AnyValue[] = [];
   count = 0;
+
+  private static readonly free: AttributeList[] = [];
+
+  static take(): AttributeList {
+    return AttributeList.free.pop() ?? new AttributeList();
+  }
 
   push(name: string, value: AnyValue): void {
     this.names[this.count] = name;
@@ -117,7 +127,14 @@ export class AttributeList {
     this.count++;
   }
 
+  /** The attributes object; the list is free again afterwards. */
   build(): Attributes {
-    return buildAttributes(this.names, this.values, this.count);
+    const attributes = buildAttributes(this.names, this.values, this.count);
+    this.count = 0;
+    if (AttributeList.free.length < MAX_FREE_LISTS) AttributeList.free.push(this);
+    return attributes;
   }
 }
+
+/** Lists kept for reuse: one per nesting level in use is enough. */
+const MAX_FREE_LISTS = 16;

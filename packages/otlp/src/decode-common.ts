@@ -12,7 +12,7 @@ export const MAX_VALUE_DEPTH = 32;
 
 export function decodeResource(reader: ProtobufReader): Resource {
   const out: Resource = { attributes: {} };
-  const attributes = new AttributeList();
+  const attributes = AttributeList.take();
   try {
     while (!reader.done) {
       const tag = reader.tag();
@@ -49,7 +49,7 @@ export function decodeScope(reader: ProtobufReader): InstrumentationScope {
           break;
         case 3:
           reader.expect(wire, WIRE_LENGTH, 'attributes');
-          decodeKeyValueField(reader, (attributes ??= new AttributeList()), 0);
+          decodeKeyValueField(reader, (attributes ??= AttributeList.take()), 0);
           break;
         default:
           reader.skip(wire);
@@ -180,7 +180,7 @@ export function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue 
       }
       case 6: {
         reader.expect(wire, WIRE_LENGTH, 'kvlist_value');
-        const map = new AttributeList();
+        const map = AttributeList.take();
         const mapOuter = reader.enter();
         while (!reader.done) {
           const innerTag = reader.tag();

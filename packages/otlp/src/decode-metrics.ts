@@ -156,7 +156,7 @@ function decodeNumberPoint(reader: ProtobufReader): NumberDataPoint {
     switch (tag >>> 3) {
       case 7:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, (pointAttributes ??= new AttributeList()), 0);
+        decodeKeyValueField(reader, (pointAttributes ??= AttributeList.take()), 0);
         break;
       case 2:
         reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');
@@ -197,7 +197,7 @@ function decodeHistogramPoint(reader: ProtobufReader): HistogramDataPoint {
     switch (tag >>> 3) {
       case 9:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, (pointAttributes ??= new AttributeList()), 0);
+        decodeKeyValueField(reader, (pointAttributes ??= AttributeList.take()), 0);
         break;
       case 2:
         reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');
@@ -261,7 +261,7 @@ function decodeExponentialPoint(reader: ProtobufReader): ExponentialHistogramDat
     switch (tag >>> 3) {
       case 1:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, (pointAttributes ??= new AttributeList()), 0);
+        decodeKeyValueField(reader, (pointAttributes ??= AttributeList.take()), 0);
         break;
       case 2:
         reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');
@@ -350,7 +350,7 @@ function decodeSummaryPoint(reader: ProtobufReader): SummaryDataPoint {
     switch (tag >>> 3) {
       case 7:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, (pointAttributes ??= new AttributeList()), 0);
+        decodeKeyValueField(reader, (pointAttributes ??= AttributeList.take()), 0);
         break;
       case 2:
         reader.expect(wire, WIRE_FIXED64, 'start_time_unix_nano');

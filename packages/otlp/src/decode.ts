@@ -54,6 +54,12 @@ const LOGS_NAMES = {
 const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
 const SPAN_FLAGS_IS_REMOTE = 0x200;
 
+// Most spans have no events, no links and an unset status: they share these (frozen) values
+// rather than allocating their own.
+const NO_EVENTS = Object.freeze([]) as unknown as SpanEvent[];
+const NO_LINKS = Object.freeze([]) as unknown as SpanLink[];
+const UNSET = Object.freeze({ code: 0 }) as Span['status'];
+
 function decodeSpan(reader: ProtobufReader): Span {
   const span: Span = {
     traceId: '',
@@ -63,9 +69,9 @@ function decodeSpan(reader: ProtobufReader): Span {
     startTime: [0, 0],
     endTime: [0, 0],
     attributes: {},
-    events: [],
-    links: [],
-    status: { code: 0 },
+    events: NO_EVENTS,
+    links: NO_LINKS,
+    status: UNSET,
   };
   let flags = 0;
   let spanAttributes: AttributeList | undefined;
@@ -109,7 +115,7 @@ function decodeSpan(reader: ProtobufReader): Span {
         break;
       case 9:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, (spanAttributes ??= new AttributeList()), 0);
+        decodeKeyValueField(reader, (spanAttributes ??= AttributeList.take()), 0);
         break;
       case 10:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -118,6 +124,7 @@ function decodeSpan(reader: ProtobufReader): Span {
       case 11:
         reader.expect(wire, WIRE_LENGTH, 'events');
         try {
+          if (span.events === NO_EVENTS) span.events = [];
           span.events.push(decodeEvent(reader.sub()));
         } catch (error) {
           throw within(error, `events[${span.events.length}]`);
@@ -130,6 +137,7 @@ function decodeSpan(reader: ProtobufReader): Span {
       case 13:
         reader.expect(wire, WIRE_LENGTH, 'links');
         try {
+          if (span.links === NO_LINKS) span.links = [];
           span.links.push(decodeLink(reader.sub()));
         } catch (error) {
           throw within(error, `links[${span.links.length}]`);
@@ -178,7 +186,7 @@ function decodeEvent(reader: ProtobufReader): SpanEvent {
         break;
       case 3:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, (eventAttributes ??= new AttributeList()), 0);
+        decodeKeyValueField(reader, (eventAttributes ??= AttributeList.take()), 0);
         break;
       case 4:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -213,7 +221,7 @@ function decodeLink(reader: ProtobufReader): SpanLink {
         break;
       case 4:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, (linkAttributes ??= new AttributeList()), 0);
+        decodeKeyValueField(reader, (linkAttributes ??= AttributeList.take()), 0);
         break;
       case 5:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
@@ -280,7 +288,7 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
         break;
       case 6:
         reader.expect(wire, WIRE_LENGTH, 'attributes');
-        decodeKeyValueField(reader, (recordAttributes ??= new AttributeList()), 0);
+        decodeKeyValueField(reader, (recordAttributes ??= AttributeList.take()), 0);
         break;
       case 7:
         reader.expect(wire, WIRE_VARINT, 'dropped_attributes_count');
