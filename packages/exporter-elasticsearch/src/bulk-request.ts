@@ -33,10 +33,37 @@ export function bulkBody(documents: readonly EcsDocument[], bytes?: number): Buf
 
 // Ids and data stream names come from @elkhound/ecs as hex, digits and `[a-z0-9._-]`, which need
 // no JSON escaping; anything else (a replayed or hand-made document) goes through JSON.stringify.
-const SAFE = /^[A-Za-z0-9._:-]*$/;
+function isSafe(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    // A-Z a-z 0-9 . _ : -
+    if (!(
+      (code >= 0x61 && code <= 0x7a) ||
+      (code >= 0x30 && code <= 0x3a) ||
+      (code >= 0x41 && code <= 0x5a) ||
+      code === 0x2e ||
+      code === 0x5f ||
+      code === 0x2d
+    ))
+      return false;
+  }
+  return true;
+}
+
+// Documents of a batch share a handful of data streams: the last one checked is remembered.
+let lastSafeDataStream = '';
+
+function isSafeDocument(document: EcsDocument): boolean {
+  const dataStream = document.dataStream;
+  if (dataStream !== lastSafeDataStream) {
+    if (!isSafe(dataStream)) return false;
+    lastSafeDataStream = dataStream;
+  }
+  return isSafe(document.id);
+}
 
 export function actionLine(document: EcsDocument): string {
-  if (SAFE.test(document.id) && SAFE.test(document.dataStream)) {
+  if (isSafeDocument(document)) {
     return `{"create":{"_index":"${document.dataStream}","_id":"${document.id}"}}\n`;
   }
   return `${JSON.stringify({ create: { _index: document.dataStream, _id: document.id } })}\n`;
@@ -47,10 +74,9 @@ const ACTION_OVERHEAD = 34;
 
 /** The exact number of bytes a document adds to a bulk body. */
 export function documentBytes(document: EcsDocument): number {
-  const action =
-    SAFE.test(document.id) && SAFE.test(document.dataStream)
-      ? ACTION_OVERHEAD + document.dataStream.length + document.id.length
-      : Buffer.byteLength(actionLine(document));
+  const action = isSafeDocument(document)
+    ? ACTION_OVERHEAD + document.dataStream.length + document.id.length
+    : Buffer.byteLength(actionLine(document));
   return action + Buffer.byteLength(document.source) + 1;
 }
 
