@@ -20,7 +20,7 @@ import {
   type CapturedContent,
   type OutputMessage,
 } from './content';
-import { categorize } from './errors';
+import { categorize, type ErrorCategory } from './errors';
 import type { GenAIMetrics } from './metrics';
 import * as semconv from './semconv';
 
@@ -227,16 +227,21 @@ export class GenAICall {
     this.span.end();
   }
 
-  fail(error: unknown, partial?: GenAIResponse): void {
+  /** Ends the span with the error; `category`, when given, overrides the one read off the error. */
+  fail(error: unknown, partial?: GenAIResponse, category?: ErrorCategory): void {
     if (this.ended) return;
     this.ended = true;
     this.stopWatching();
     const endedAt = performance.now();
     try {
       const metricAttributes = partial ? this.recordResponse(partial) : this.metricAttributes();
-      const { category, type } = categorize(error);
+      const categorized = categorize(error);
+      const type = categorized.type;
       this.span.setAttribute(semconv.ATTR_ERROR_TYPE, type);
-      this.span.setAttribute(semconv.ATTR_ELKHOUND_ERROR_CATEGORY, category);
+      this.span.setAttribute(
+        semconv.ATTR_ELKHOUND_ERROR_CATEGORY,
+        category ?? categorized.category,
+      );
       const message = error instanceof Error ? error.message : String(error);
       this.span.recordException(error instanceof Error ? error : message);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message });

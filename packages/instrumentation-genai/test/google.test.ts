@@ -196,6 +196,33 @@ describe('google genai (@google/genai, CommonJS)', function () {
     });
   }
 
+  it("the SDK's own timeout (httpOptions.timeout) is a timeout, the app's abortSignal a cancellation", async () => {
+    const timedOut = await rejection(
+      ai.models.generateContent({
+        model: MODEL,
+        contents: 'hello [fixture:slow]',
+        config: { httpOptions: { timeout: 100 } },
+      }),
+    );
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const cancelled = await rejection(
+      ai.models.generateContent({
+        model: MODEL,
+        contents: 'hello again [fixture:slow]',
+        config: { abortSignal: controller.signal },
+      }),
+    );
+    // The app gets the SDK's errors as they are: both AbortErrors.
+    assert.equal((timedOut as Error).name, 'AbortError');
+    assert.equal((cancelled as Error).name, 'AbortError');
+    await eventually(() => assert.equal(spans.getFinishedSpans().length, 2));
+    const [first, second] = spans.getFinishedSpans();
+    assert.equal(first?.attributes['elkhound.error.category'], 'timeout');
+    assert.equal(second?.attributes['elkhound.error.category'], 'cancelled');
+    assert.equal(first?.status.code, SpanStatusCode.ERROR);
+  });
+
   it('a client in Vertex AI mode is gcp.vertex_ai', async () => {
     const vertex = new google.GoogleGenAI({
       vertexai: true,

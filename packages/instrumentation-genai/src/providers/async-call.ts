@@ -3,6 +3,7 @@
 // streamed result — an async iterable of chunks — is handed back wrapped so that every way the
 // app leaves it (completion, `break`, an error, abandonment) ends the span once.
 import { context, diag } from '@opentelemetry/api';
+import type { ErrorCategory } from '../errors';
 import type { ResolvedConfig } from '../config';
 import { GenAICall, type GenAIRequest, type GenAIResponse } from '../span-recorder';
 import { observeIterator } from '../stream';
@@ -24,6 +25,15 @@ export interface AsyncOperation {
   accumulator?(settings: ResolvedConfig, args: readonly unknown[]): StreamAccumulator | undefined;
   /** Where the stream is in what the method resolves to (default: the value itself). */
   streamOf?(value: unknown, args: readonly unknown[]): unknown;
+  /**
+   * The category of a rejected call where the error alone cannot tell it (an SDK that aborts
+   * its own request on a timeout throws the same AbortError as an app that cancelled it).
+   */
+  errorCategory?(
+    error: unknown,
+    args: readonly unknown[],
+    self: unknown,
+  ): ErrorCategory | undefined;
 }
 
 export function wrapAsync(operation: AsyncOperation) {
@@ -65,7 +75,13 @@ export function wrapAsync(operation: AsyncOperation) {
           return value;
         },
         (error: unknown) => {
-          call.fail(error);
+          let category: ErrorCategory | undefined;
+          try {
+            category = operation.errorCategory?.(error, args, this);
+          } catch (failure) {
+            diag.error('elkhound: could not categorise a GenAI error', failure);
+          }
+          call.fail(error, undefined, category);
           throw error;
         },
       );

@@ -29,7 +29,8 @@ function json(answer: http.ServerResponse, status: number, text: string): void {
  * (`/v1beta1/projects/{p}/locations/{l}/publishers/google/models/{model}:{method}`):
  * `generateContent` (a function call when tools are offered and no function response is the last
  * part), `streamGenerateContent?alt=sse` (an SSE stream of responses), `embedContent` and
- * `batchEmbedContents`; a `[fixture:NAME]` marker picks an error of ERRORS.
+ * `batchEmbedContents`; a `[fixture:NAME]` marker picks an error of ERRORS, `[fixture:slow]` makes
+ * `generateContent` answer after 1.5 s.
  */
 export function respondLikeGemini(request: RecordedRequest, answer: http.ServerResponse): void {
   const marker = markerOf(request);
@@ -44,6 +45,14 @@ export function respondLikeGemini(request: RecordedRequest, answer: http.ServerR
     return;
   }
   const [, model, method] = match as unknown as [string, string, string];
+  if (marker === 'slow' && method === 'generateContent') {
+    // Answers after the client's timeout (or the app's abort) has fired.
+    setTimeout(() => {
+      if (!answer.destroyed)
+        json(answer, 200, withModel(fixture('gemini/generate-content.json'), model));
+    }, 1500).unref();
+    return;
+  }
   switch (method) {
     case 'generateContent': {
       const contents = Array.isArray(request.body.contents)

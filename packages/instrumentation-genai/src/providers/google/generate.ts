@@ -404,13 +404,40 @@ function readEmbed(result: unknown): GenAIResponse {
   return out;
 }
 
+/**
+ * @google/genai enforces `httpOptions.timeout` (the client's, or the call's `config.httpOptions`)
+ * by aborting its own request: the AbortError is a timeout unless the app's `config.abortSignal`
+ * was the one aborted.
+ */
+function timeoutOrCancel(error: unknown, args: readonly unknown[], self: unknown) {
+  if (!(error instanceof Error) || error.name !== 'AbortError') return undefined;
+  const config = (args[0] as { config?: GoogleCallConfig } | undefined)?.config;
+  if (config?.abortSignal?.aborted) return 'cancelled' as const;
+  const client = (
+    self as { apiClient?: { clientOptions?: { httpOptions?: { timeout?: unknown } } } }
+  )?.apiClient?.clientOptions?.httpOptions?.timeout;
+  const timeout = config?.httpOptions?.timeout ?? client;
+  return typeof timeout === 'number' && timeout > 0 ? ('timeout' as const) : undefined;
+}
+
+interface GoogleCallConfig {
+  abortSignal?: { aborted?: boolean };
+  httpOptions?: { timeout?: number };
+}
+
 export const generateContent: AsyncOperation = {
   describe: describeGenerate(false),
   read: readGenerate,
+  errorCategory: timeoutOrCancel,
 };
 export const generateContentStream: AsyncOperation = {
   describe: describeGenerate(true),
   read: readGenerate,
   accumulator: (settings) => new GenerateAccumulator(settings.captureContent),
+  errorCategory: timeoutOrCancel,
 };
-export const embedContent: AsyncOperation = { describe: describeEmbed, read: readEmbed };
+export const embedContent: AsyncOperation = {
+  describe: describeEmbed,
+  read: readEmbed,
+  errorCategory: timeoutOrCancel,
+};
