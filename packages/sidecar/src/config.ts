@@ -136,7 +136,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'bytes',
     defaultText: '128MiB',
     description:
-      'Request bytes (received and decompressed) held by all HTTP requests at once; over it: 503 with Retry-After.',
+      'Request bytes (received and decompressed) held by all HTTP requests and gRPC messages at once; over it: 503 with Retry-After / UNAVAILABLE with RetryInfo.',
   },
   {
     yaml: 'queue.max_bytes',

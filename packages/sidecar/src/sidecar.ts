@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { InFlightBudget } from './receiver/budget';
 import { describeConnection } from '@elkhound/exporter-elasticsearch';
 import type { SidecarConfig } from './config';
 import { DeadLetterQueue } from './dlq/dead-letter-queue';
@@ -69,6 +70,7 @@ export class Sidecar {
     const { config, logger } = this;
     this.metrics.gauges = () => this.gauges();
     const ingest = new Ingest(this.queue, this.metrics, config.namespace, logger);
+    const budget = new InFlightBudget(config.maxInFlightBytes);
     const tls =
       config.tlsCertFile && config.tlsKeyFile
         ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
@@ -79,7 +81,7 @@ export class Sidecar {
         port: config.httpPort,
         maxRequestBytes: config.maxRequestBytes,
         maxDecompressedBytes: config.maxDecompressedBytes,
-        maxInFlightBytes: config.maxInFlightBytes,
+        budget,
         authToken: config.authToken,
         tls,
         ingest,
@@ -94,6 +96,7 @@ export class Sidecar {
         host: config.host,
         port: config.grpcPort,
         maxDecompressedBytes: config.maxDecompressedBytes,
+        budget,
         authToken: config.authToken,
         tls,
         ingest,

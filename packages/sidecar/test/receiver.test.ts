@@ -423,4 +423,70 @@ describe('receiver: in-flight byte budget', function () {
       assert.equal(await sidecar.stop(), 0);
     }
   });
+
+  it('gRPC messages share the budget with HTTP requests: UNAVAILABLE with RetryInfo while it is held, OK later', async () => {
+    const sidecar = await spawnSidecar(
+      { ELKHOUND_MAX_REQUEST_BYTES: '1MiB', ELKHOUND_MAX_IN_FLIGHT_BYTES: '1536KiB' },
+      temporaryDirectory('budget-grpc'),
+    );
+    const http = await import('node:http');
+    const slow = http.request({
+      host: '127.0.0.1',
+      port: sidecar.httpPort,
+      path: '/v1/traces',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-length': 1024 * 1024 },
+    });
+    slow.on('error', () => undefined);
+    slow.write(Buffer.alloc(100));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const client = new grpc.Client(
+      `127.0.0.1:${sidecar.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
+    // ExportTraceServiceRequest { resource_spans { resource { attributes { key, value } } } }
+    const field = (number: number, bytes: Buffer): Buffer => {
+      const length: number[] = [];
+      let rest = bytes.length;
+      while (rest >= 0x80) {
+        length.push((rest & 0x7f) | 0x80);
+        rest >>>= 7;
+      }
+      length.push(rest);
+      return Buffer.concat([Buffer.from([(number << 3) | 2, ...length]), bytes]);
+    };
+    const keyValue = field(
+      1,
+      Buffer.concat([
+        field(1, Buffer.from('big')),
+        field(2, field(1, Buffer.from('x'.repeat(900 * 1024)))),
+      ]),
+    );
+    const message = field(1, field(1, keyValue));
+    const send = () =>
+      new Promise<grpc.ServiceError | null>((resolve) => {
+        client.makeUnaryRequest(
+          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          message,
+          (failure) => resolve(failure),
+        );
+      });
+    try {
+      const refused = await send();
+      assert.equal(refused?.code, grpc.status.UNAVAILABLE, String(refused?.details));
+      assert.ok(
+        refused?.metadata.get('grpc-status-details-bin').length === 1,
+        'the status carries RetryInfo details',
+      );
+      slow.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await send(), null);
+    } finally {
+      client.close();
+      slow.destroy();
+      assert.equal(await sidecar.stop(), 0);
+    }
+  });
 });

@@ -4,13 +4,16 @@ import { errorFields, type Logger } from '../log';
 import { exportResponse, retryInfoAny, rpcStatus } from '../protobuf-writer';
 import type { SelfMetrics } from '../self-metrics';
 import { bearerMatches } from './auth';
-import type { Ingest } from './ingest';
+import type { InFlightBudget } from './budget';
+import type { Ingest, IngestResult } from './ingest';
 import { SIGNALS, type SignalHandler } from './signals';
 
 export interface GrpcReceiverOptions {
   host: string;
   port: number;
   maxDecompressedBytes: number;
+  /** Shared with the HTTP receiver: a message is held from its arrival to its answer. */
+  budget: InFlightBudget;
   authToken: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
   ingest: Ingest;
@@ -19,6 +22,13 @@ export interface GrpcReceiverOptions {
 }
 
 const identity = (bytes: Buffer): Buffer => bytes;
+
+/** RetryInfo in the status details: how OTLP/gRPC tells a client when to come back. */
+function retryMetadata(code: grpc.status, message: string, seconds: number): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', rpcStatus(code, message, [retryInfoAny(seconds * 1000)]));
+  return metadata;
+}
 
 /**
  * OTLP/gRPC: the three Export services. Messages stay raw bytes through grpc-js (identity
@@ -105,7 +115,21 @@ export class GrpcReceiver {
         return fail(grpc.status.UNAUTHENTICATED, 'missing or wrong bearer token');
       }
     }
-    const result = await this.options.ingest.accept(signal, call.request, 'protobuf');
+    const bytes = call.request.length;
+    if (!this.options.budget.take(bytes)) {
+      const message = 'the receiver holds as many request bytes as it may at once; retry shortly';
+      return fail(
+        grpc.status.UNAVAILABLE,
+        message,
+        retryMetadata(grpc.status.UNAVAILABLE, message, 1),
+      );
+    }
+    let result: IngestResult;
+    try {
+      result = await this.options.ingest.accept(signal, call.request, 'protobuf');
+    } finally {
+      this.options.budget.give(bytes);
+    }
     switch (result.kind) {
       case 'accepted':
         this.options.metrics.countRequest('grpc', signal.name, 'OK');
@@ -121,12 +145,7 @@ export class GrpcReceiver {
           result.kind === 'full'
             ? 'the queue is full while Elasticsearch catches up; retry later'
             : result.message;
-        const metadata = new grpc.Metadata();
-        metadata.set(
-          'grpc-status-details-bin',
-          rpcStatus(code, message, [retryInfoAny(result.retryAfterSeconds * 1000)]),
-        );
-        return fail(code, message, metadata);
+        return fail(code, message, retryMetadata(code, message, result.retryAfterSeconds));
       }
     }
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { InFlightBudget } from './budget';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,8 @@ export interface HttpReceiverOptions {
   maxRequestBytes: number;
   maxDecompressedBytes: number;
   /** Request bytes (as received and decompressed) held by all requests at once; over it: 503. */
-  maxInFlightBytes: number;
+  /** Shared with the gRPC receiver. */
+  budget: InFlightBudget;
   authToken: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
   ingest: Ingest;
@@ -63,7 +65,6 @@ class HttpProblem extends Error {
  */
 export class HttpReceiver {
   private readonly server: http.Server;
-  private inFlightBytes = 0;
   private readonly routes = new Map<string, SignalHandler>(
     SIGNALS.map((signal) => [signal.httpPath, signal]),
   );
@@ -163,19 +164,18 @@ export class HttpReceiver {
       sendError(response, error.status, format ?? 'json', error.message);
       request.resume();
     } finally {
-      this.inFlightBytes -= reservation.bytes;
+      this.options.budget.give(reservation.bytes);
     }
   }
 
   /** Takes `bytes` more of the in-flight budget for a request, or refuses with a 503. */
   private reserve(reservation: Reservation, bytes: number): void {
-    if (this.inFlightBytes + bytes > this.options.maxInFlightBytes) {
+    if (!this.options.budget.take(bytes)) {
       throw new HttpProblem(
         503,
         'the receiver holds as many request bytes as it may at once; retry shortly',
       );
     }
-    this.inFlightBytes += bytes;
     reservation.bytes += bytes;
   }
 
@@ -281,7 +281,7 @@ export class HttpReceiver {
     const maxOutputLength = this.options.maxDecompressedBytes;
     // Inflate no further than what the budget has left: beyond that it is "busy" (503), not "too
     // large" (413), because the same body may fit once other requests are answered.
-    const budgetLeft = this.options.maxInFlightBytes - this.inFlightBytes;
+    const budgetLeft = this.options.budget.left;
     const cap = Math.max(1, Math.min(maxOutputLength, budgetLeft));
     return new Promise<Buffer>((resolve, reject) => {
       gunzip(raw, { maxOutputLength: cap }, (error, inflated) => {
