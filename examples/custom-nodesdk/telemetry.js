@@ -7,6 +7,7 @@ const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
 const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace');
 const { BatchLogRecordProcessor } = require('@opentelemetry/sdk-logs');
 const {
+  GenAICostSpanProcessor,
   GenAIInstrumentation,
   TransactionLogRecordProcessor,
   TransactionSpanProcessor,
@@ -27,10 +28,12 @@ const sdk = new NodeSDK({
     new HttpInstrumentation(),
     new GenAIInstrumentation({ captureMessageContent: false }),
   ],
-  // The transaction processors first: they stamp elkhound.transaction.id (the id of the local
-  // entry span, ECS transaction.id) on spans and log records before the exporters see them.
+  // Elkhound's processors first: they stamp elkhound.transaction.id (the id of the local entry
+  // span, ECS transaction.id) on spans and log records, and price the model calls of frameworks
+  // Elkhound does not instrument (the Vercel AI SDK over fetch), before the exporters see them.
   spanProcessors: [
     new TransactionSpanProcessor(),
+    new GenAICostSpanProcessor(),
     new BatchSpanProcessor({ exporter: new ElasticsearchSpanExporter({ connection, namespace }) }),
   ],
   logRecordProcessors: [

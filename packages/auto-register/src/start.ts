@@ -3,6 +3,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import {
+  GenAICostSpanProcessor,
   GenAIInstrumentation,
   TransactionLogRecordProcessor,
   TransactionSpanProcessor,
@@ -17,7 +18,8 @@ type Registry = typeof globalThis & { [STARTED]?: NodeSDK };
  * sampling come from the standard `OTEL_*` variables (OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER
  * / OTEL_LOGS_EXPORTER default to `otlp`; OTEL_EXPORTER_OTLP_PROTOCOL picks http/protobuf,
  * http/json or grpc). Spans and log records get `elkhound.transaction.id` (the local entry span's
- * id) from the transaction processors, which come first: the exporting span and log-record
+ * id) from the transaction processors, and a framework's model-call spans that Elkhound does not
+ * instrument get their cost from the cost processor; these come first: the exporting span and log-record
  * processors are built here as NodeSDK builds them from the environment (./exporters), since it
  * drops its own once processors are given; metrics are left to NodeSDK. `OTEL_SDK_DISABLED=true`
  * starts nothing. Idempotent: `--require` and `--import` together start one SDK.
@@ -41,7 +43,11 @@ export function start(): NodeSDK | undefined {
     // span list (OTEL_TRACES_EXPORTER=none) makes no tracer provider, as NodeSDK's own `none`.
     const exportingSpans = spanProcessorsFromEnv();
     if (exportingSpans.length > 0)
-      spanProcessors.push(new TransactionSpanProcessor(), ...exportingSpans);
+      spanProcessors.push(
+        new TransactionSpanProcessor(),
+        new GenAICostSpanProcessor(),
+        ...exportingSpans,
+      );
     logRecordProcessors?.push(new TransactionLogRecordProcessor(), ...logRecordProcessorsFromEnv());
     sdk.start();
     registry[STARTED] = sdk;

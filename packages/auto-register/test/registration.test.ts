@@ -126,6 +126,12 @@ describe('@elkhound/auto-register in real processes', function () {
       assert.equal(attribute(child, TXN), root.spanId);
       assert.equal(child.parentSpanId, root.spanId);
       assert.equal(attribute(llm, TXN), root.spanId, 'the GenAI span under the child');
+      // The cost processor: a framework's model call that Elkhound did not see gets its cost.
+      const framework = byName('chat framework-call');
+      assert.ok(framework, result.output);
+      const cost = Number(attribute(framework, 'elkhound.cost.total'));
+      assert.ok(cost > 0, `framework call priced: ${cost}`);
+      assert.ok(Number(attribute(llm, 'elkhound.cost.total')) > 0, 'Elkhound’s own span priced');
       const inside = byBody('inside the child span') as OtlpJsonLogRecord;
       assert.ok(inside, JSON.stringify(receiver.logRecords()));
       assert.equal(inside.spanId, child.spanId);

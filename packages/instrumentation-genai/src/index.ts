@@ -19,3 +19,4 @@ export {
   TransactionLogRecordProcessor,
   TransactionSpanProcessor,
 } from './transaction';
+export { GenAICostSpanProcessor, type GenAICostSpanProcessorOptions } from './cost-processor';

@@ -20,6 +20,7 @@ import {
   type CapturedContent,
   type OutputMessage,
 } from './content';
+import { costAttributes } from './cost';
 import { categorize, type ErrorCategory } from './errors';
 import type { GenAIMetrics } from './metrics';
 import * as semconv from './semconv';
@@ -343,22 +344,8 @@ export class GenAICall {
       if (this.request.model) query.requestModel = this.request.model;
       if (responseModel) query.responseModel = responseModel;
       const cost = pricing.price(query);
-      if (!cost.priced) {
-        this.span.setAttributes({
-          [semconv.ATTR_ELKHOUND_PRICING_VERSION]: cost.pricingVersion,
-          [semconv.ATTR_ELKHOUND_COST_UNPRICED]: true,
-        });
-        return;
-      }
-      this.cost = cost.total;
-      this.span.setAttributes({
-        [semconv.ATTR_ELKHOUND_PRICING_VERSION]: cost.pricingVersion,
-        [semconv.ATTR_ELKHOUND_COST_TOTAL]: cost.total,
-        [semconv.ATTR_ELKHOUND_COST_INPUT]: cost.input,
-        [semconv.ATTR_ELKHOUND_COST_OUTPUT]: cost.output,
-        [semconv.ATTR_ELKHOUND_COST_CURRENCY]: cost.currency,
-        [semconv.ATTR_ELKHOUND_COST_SOURCE]: cost.source,
-      });
+      if (cost.priced) this.cost = cost.total;
+      this.span.setAttributes(costAttributes(cost));
     } catch (error) {
       diag.error('elkhound: could not price a GenAI call', error);
     }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { calcPrice } from '@pydantic/genai-prices';
 import { FakeOpenAI } from '@elkhound/test-support';
 import { only, resetTelemetry, spans, tracerProvider } from './support/telemetry';
 
@@ -63,6 +64,24 @@ describe('no double counting: the Vercel AI SDK with its OpenTelemetry integrati
       finished.map((span) => `${span.name} ${JSON.stringify(span.attributes)}`).join('\n'),
     );
     assert.equal(calls[0]?.instrumentationScope.name, 'ai');
+    // Priced by the cost processor, as @pydantic/genai-prices prices the same usage.
+    const call = calls[0] as ReadableSpan;
+    const expected = calcPrice(
+      { input_tokens: 1240, cache_read_tokens: 1024, output_tokens: 96 },
+      String(call.attributes['gen_ai.response.model']),
+      { providerId: 'openai' },
+    );
+    assert.ok(expected, 'genai-prices knows the model');
+    assert.ok(
+      Math.abs(Number(call.attributes['elkhound.cost.total']) - expected.total_price) < 1e-12,
+      `cost ${String(call.attributes['elkhound.cost.total'])} vs ${expected.total_price}`,
+    );
+    assert.equal(call.attributes['elkhound.cost.currency'], 'USD');
+    // The agent span sums the same call: never priced, never counted.
+    for (const span of finished.filter(
+      (span) => span.attributes['gen_ai.operation.name'] === 'invoke_agent',
+    ))
+      assert.equal(span.attributes['elkhound.cost.total'], undefined);
   });
 
   it('over a provider built on the openai SDK: Elkhound’s span carries usage and cost, the AI SDK’s is marked delegated', async () => {

@@ -18,7 +18,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace';
 import assert from 'node:assert/strict';
-import { GenAIInstrumentation } from '../../src';
+import { GenAICostSpanProcessor, GenAIInstrumentation } from '../../src';
 
 /** A reader the test collects from when it wants (delta: each collection sees new points only). */
 class CollectingReader extends MetricReader {
@@ -53,7 +53,8 @@ diag.setLogger(diagnostics, { logLevel: DiagLogLevel.ERROR, suppressOverrideMess
 export const instrumentation = new GenAIInstrumentation();
 /** The tracer provider of the tests (other instrumentations under test use it too). */
 export const tracerProvider = new TracerProvider({
-  spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+  // As auto-register does: frameworks' model-call spans that Elkhound does not see get priced.
+  spanProcessors: [new GenAICostSpanProcessor(), new SimpleSpanProcessor({ exporter: spans })],
 });
 instrumentation.setTracerProvider(tracerProvider);
 instrumentation.setMeterProvider(new MeterProvider({ readers: [reader] }));
