@@ -176,7 +176,13 @@ for (const sdk of SDKS) {
         const body = (await raw.json()) as { id: string };
         assert.equal(body.id, 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT');
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-        assert.equal(only().attributes['gen_ai.response.id'], undefined);
+        // Read from a copy of the body: the span has the usage, the app its untouched body.
+        assert.equal(
+          only().attributes['gen_ai.response.id'],
+          'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
+        );
+        assert.equal(only().attributes['gen_ai.usage.input_tokens'], 1240);
+        assert.ok(Number(only().attributes['elkhound.cost.total']) > 0);
       });
 
       it('records tool calls, and content capture shows the call and the tool definitions', async () => {

@@ -165,20 +165,37 @@ function observe(
   }
   const asResponse = result.asResponse;
   if (typeof asResponse === 'function') {
-    // The app takes the raw Response (and reads the body itself): the span ends when it arrives,
-    // unless the body is also being parsed (withResponse() parses first, then asks for it).
+    // The app takes the raw Response and reads the body itself, unless the body is also being
+    // parsed (withResponse() parses first, then asks for it). A JSON answer is read from a clone
+    // (the app's body is left as it is) so the span gets its usage; a stream ends the span when
+    // it arrives (reading a copy of a stream would buffer what the app has not read yet).
     result.asResponse = function elkhoundAsResponse(this: APIPromiseLike) {
       const response = asResponse.call(this);
       if (this.parsedPromise === undefined)
         response.then(
-          () => {
-            if (this.parsedPromise === undefined) call.end({});
+          (raw: unknown) => {
+            if (this.parsedPromise !== undefined) return;
+            if (stream) {
+              call.end({});
+              return;
+            }
+            readCopy(raw).then(
+              (body) => onValue(body),
+              () => call.end({}),
+            );
           },
           () => undefined,
         );
       return response;
     };
   }
+}
+
+/** The JSON body of a copy of `raw` (a fetch Response), leaving the original unread. */
+async function readCopy(raw: unknown): Promise<unknown> {
+  const response = raw as { clone?: () => { json(): Promise<unknown> } } | null;
+  if (typeof response?.clone !== 'function') throw new Error('not a Response');
+  return response.clone().json();
 }
 
 function observeStream(
