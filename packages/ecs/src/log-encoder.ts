@@ -7,6 +7,9 @@ import { mapResource } from './resource';
 import { isoNanos } from './time';
 import type { EcsDocument, EncodeOptions } from './types';
 
+/** Read for error.handled rather than kept as a label. */
+const EXCEPTION_ATTRIBUTES = new Set(['exception.escaped']);
+
 /** Severity number ranges of the OTel log data model → log.level. */
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
@@ -38,7 +41,10 @@ export function encodeLogs(
             ? record.time
             : record.observedTime;
         const document = startDocument(isoNanos(time ?? [0, 0]));
-        document.processor = { event: 'log' };
+        // The conventions' `exception` event, as a log record (the newer form of the exception
+        // span event): an ECS error document, as the span event would be.
+        const exception = record.eventName === 'exception';
+        document.processor = { event: exception ? 'error' : 'log' };
         if (record.traceId) document.trace = { id: record.traceId };
         if (record.spanId) document.span = { id: record.spanId };
         const transactionId = transactionIdOf(record.attributes);
@@ -52,13 +58,21 @@ export function encodeLogs(
         const level = levelOf(record);
         if (level) setPath(document, 'log.level', level);
         if (scopeName) setPath(document, 'log.logger', scopeName);
+        if (exception) {
+          const escaped = record.attributes['exception.escaped'];
+          if (typeof escaped === 'boolean') setPath(document, 'error.handled', !escaped);
+        }
         const body = record.body;
         if (typeof body === 'string') document.message = body;
         else if (typeof body === 'number' || typeof body === 'boolean')
           document.message = String(body);
         else if (body !== undefined && body !== null)
           setPath(document, 'body.structured', toFlattened(body));
-        mapAttributes(document, record.attributes);
+        if (exception && document.message === undefined) {
+          const message = record.attributes['exception.message'];
+          if (typeof message === 'string') document.message = message;
+        }
+        mapAttributes(document, record.attributes, exception ? EXCEPTION_ATTRIBUTES : undefined);
         documents.push(
           finishDocument(
             logRecordDocumentId(record, scopeName),

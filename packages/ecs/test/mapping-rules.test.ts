@@ -186,6 +186,45 @@ describe('ECS mapping rules', () => {
     assert.equal(at(sourceOf(log?.source ?? '{}'), 'labels'), undefined);
   });
 
+  it("maps an exception log record (the conventions' exception event as a log) to an ECS error document", () => {
+    const [document] = encodeLogs([
+      {
+        resource: { attributes: {} },
+        scopeLogs: [
+          {
+            scope: { name: '@elkhound/instrumentation-genai' },
+            logRecords: [
+              {
+                traceId: TRACE,
+                spanId: 'bbbbbbbbbbbbbbbb',
+                eventName: 'exception',
+                severityNumber: 17,
+                severityText: 'ERROR',
+                attributes: {
+                  'exception.type': 'RateLimitError',
+                  'exception.message': '429 Rate limit reached',
+                  'exception.stacktrace': 'RateLimitError: 429\n    at call (app.js:1:1)',
+                  'exception.escaped': true,
+                  'gen_ai.operation.name': 'chat',
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+    const source = sourceOf(document?.source ?? '{}');
+    assert.equal(at(source, 'processor.event'), 'error');
+    assert.equal(at(source, 'event.action'), 'exception');
+    assert.equal(at(source, 'error.type'), 'RateLimitError');
+    assert.equal(at(source, 'error.message'), '429 Rate limit reached');
+    assert.match(String(at(source, 'error.stack_trace')), /at call/);
+    assert.equal(at(source, 'error.handled'), false);
+    assert.equal(at(source, 'message'), '429 Rate limit reached');
+    assert.equal(at(source, 'log.level'), 'error');
+    assert.equal(at(source, 'labels.exception_escaped'), undefined);
+  });
+
   it('gives log records ids that follow their content', () => {
     const record = (body: string): LogRecord => ({
       time: [1763805600, 1],

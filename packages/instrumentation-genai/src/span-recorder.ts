@@ -244,7 +244,8 @@ export class GenAICall {
         category ?? categorized.category,
       );
       const message = error instanceof Error ? error.message : String(error);
-      this.span.recordException(error instanceof Error ? error : message);
+      // The exception is reported once, as the conventions' `exception` log record (below), not
+      // also as a span event: two copies would be two error documents in Elasticsearch.
       this.span.setStatus({ code: SpanStatusCode.ERROR, message });
       metricAttributes[semconv.ATTR_ERROR_TYPE] = type;
       this.recordMetrics(endedAt, partial ?? {}, metricAttributes);
