@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { calcPrice } from '@pydantic/genai-prices';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { FakeBedrock } from '@elkhound/test-support';
@@ -32,7 +33,11 @@ for (const sdk of SDKS) {
     const server = new FakeBedrock();
     let client: InstanceType<BedrockModule['BedrockRuntimeClient']>;
 
+    // As NodeSDK does: the endpoint middleware finds the span through the active context.
+    const contextManager = new AsyncLocalStorageContextManager();
+
     before(async () => {
+      context.setGlobalContextManager(contextManager.enable());
       await server.start();
       client = new bedrock.BedrockRuntimeClient({
         region: 'us-east-1',
@@ -43,7 +48,11 @@ for (const sdk of SDKS) {
         requestHandler: new NodeHttpHandler(),
       });
     });
-    after(() => server.stop());
+    after(async () => {
+      await server.stop();
+      contextManager.disable();
+      context.disable();
+    });
     beforeEach(() => resetTelemetry());
 
     it('Converse: a CLIENT span, the regional model id priced as its foundation model, cache reads folded', async () => {
@@ -66,8 +75,9 @@ for (const sdk of SDKS) {
       assert.equal(a['gen_ai.usage.input_tokens'], 30 + 2048);
       assert.equal(a['gen_ai.usage.cache_read.input_tokens'], 2048);
       assert.equal(a['gen_ai.usage.output_tokens'], 21);
-      // The endpoint is an asynchronous provider in the client's configuration: not recorded.
-      assert.equal(a['server.address'], undefined);
+      // The endpoint the SDK resolved (here the custom `endpoint` of the local server).
+      assert.equal(a['server.address'], '127.0.0.1');
+      assert.equal(a['server.port'], Number(new URL(server.origin).port));
       const direct = calcPrice(
         { input_tokens: 2078, cache_read_tokens: 2048, output_tokens: 21 },
         'anthropic.claude-3-5-haiku-20241022-v1:0',

@@ -14,6 +14,7 @@ import { messagesUsage } from '../anthropic/messages';
 import type { AsyncOperation } from '../async-call';
 import { number, setIfDefined } from '../openai/shared';
 import type { StreamAccumulator } from '../stainless';
+import { watchEndpoint } from './endpoint';
 import { bedrockFamily, bedrockModel } from './models';
 
 type Command = 'Converse' | 'ConverseStream' | 'InvokeModel' | 'InvokeModelWithResponseStream';
@@ -197,9 +198,9 @@ function describe(
     attributes,
   };
   if (modelId) request.model = bedrockModel(modelId);
-  // No server.address: the client's endpoint and region are asynchronous providers by the time
-  // a command is sent, which the span's start cannot wait for (docs/sdks.md).
-  void self;
+  // The client's endpoint and region are asynchronous providers, which the span's start cannot
+  // wait for: server.address / server.port come from the request the SDK resolves (./endpoint).
+  watchEndpoint(self);
   if (kind === 'Converse' || kind === 'ConverseStream') {
     const config = (input.inferenceConfig ?? {}) as Record<string, unknown>;
     setIfDefined(attributes, semconv.ATTR_GEN_AI_REQUEST_MAX_TOKENS, number(config.maxTokens));
