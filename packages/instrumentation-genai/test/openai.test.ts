@@ -646,7 +646,11 @@ for (const sdk of SDKS) {
           assert.equal(span.status.code, SpanStatusCode.ERROR);
           assert.equal(span.attributes['error.type'], errorClass);
           assert.equal(span.attributes['elkhound.error.category'], category, marker);
-          assert.deepEqual(span.events, [], 'no exception span event: the log record is the one copy');
+          assert.deepEqual(
+            span.events,
+            [],
+            'no exception span event: the log record is the one copy',
+          );
           const records = logs.getFinishedLogRecords();
           assert.equal(records.length, 1);
           assert.equal(records[0]?.eventName, 'exception');
