@@ -13,12 +13,29 @@ export class PromptHasher {
     this.prefix = key ? 'hmac-sha256:' : 'sha256:';
   }
 
+  // The same texts come back call after call (a system prompt, a template's first message):
+  // their digests are remembered, keyed by the canonical text (bounded; cleared when full).
+  private readonly recent = new Map<string, string>();
+
   hash(value: unknown): string {
     const sink = new DigestSink(this.key);
     writeCanonical(value, sink);
+    const text = sink.text();
+    if (text !== undefined && text.length <= RECENT_MAX_LENGTH) {
+      const known = this.recent.get(text);
+      if (known !== undefined) return known;
+      const hashed = this.prefix + sink.hex();
+      if (this.recent.size >= RECENT_DIGESTS) this.recent.clear();
+      this.recent.set(text, hashed);
+      return hashed;
+    }
     return this.prefix + sink.hex();
   }
 }
+
+/** Digests remembered per hasher, of texts up to 2,048 characters: at most ~1 MB held. */
+const RECENT_DIGESTS = 256;
+const RECENT_MAX_LENGTH = 2048;
 
 interface Sink {
   write(text: string): void;
@@ -41,6 +58,11 @@ class DigestSink implements Sink {
       this.digest.update(this.pending, 'utf8');
       this.pending = '';
     }
+  }
+
+  /** The whole canonical text when it fits in one slice (nothing was digested yet). */
+  text(): string | undefined {
+    return this.digest === undefined ? this.pending : undefined;
   }
 
   hex(): string {
@@ -104,8 +126,32 @@ function writeCanonical(value: unknown, sink: Sink): void {
     return;
   }
   const record = value as Record<string, unknown>;
+  const names = Object.keys(record);
+  let plain = true;
+  for (let index = 0; index < names.length; index++) {
+    if (needsNormalising.test(names[index] as string)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    // ASCII names (nearly all): sorted as they are (the default sort compares UTF-16 code units).
+    names.sort();
+    sink.write('{');
+    let first = true;
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index] as string;
+      const member = record[name];
+      if (member === undefined) continue;
+      sink.write(first ? `${JSON.stringify(name)}:` : `,${JSON.stringify(name)}:`);
+      first = false;
+      writeCanonical(member, sink);
+    }
+    sink.write('}');
+    return;
+  }
   const keys: Array<readonly [string, string]> = [];
-  for (const key of Object.keys(record)) {
+  for (const key of names) {
     if (record[key] === undefined) continue;
     keys.push([needsNormalising.test(key) ? key.normalize('NFC') : key, key]);
   }
