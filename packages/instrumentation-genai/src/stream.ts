@@ -28,27 +28,37 @@ export function observeIterator<Chunk>(
       diag.error('elkhound: stream observer failed', failure);
     }
   };
-  const wrapped: AsyncIterator<Chunk> & AsyncIterable<Chunk> = {
-    async next(...args: [] | [undefined]) {
-      let result: IteratorResult<Chunk>;
-      observer.reading?.(true);
+  // Made once per stream, not per chunk: `next` chains them on the SDK's promise (one promise
+  // per chunk, where an async function would add its own).
+  const onResult = (result: IteratorResult<Chunk>): IteratorResult<Chunk> => {
+    observer.reading?.(false);
+    if (result.done) finish();
+    else {
       try {
-        result = await iterator.next(...args);
+        observer.chunk(result.value);
+      } catch (failure) {
+        diag.error('elkhound: stream chunk observer failed', failure);
+      }
+    }
+    return result;
+  };
+  const onError = (error: unknown): never => {
+    observer.reading?.(false);
+    finish(error);
+    throw error;
+  };
+  const wrapped: AsyncIterator<Chunk> & AsyncIterable<Chunk> = {
+    next(...args: [] | [undefined]) {
+      observer.reading?.(true);
+      let pending: Promise<IteratorResult<Chunk>>;
+      try {
+        pending = iterator.next(...args);
       } catch (error) {
         observer.reading?.(false);
         finish(error);
-        throw error;
+        return Promise.reject(error);
       }
-      observer.reading?.(false);
-      if (result.done) finish();
-      else {
-        try {
-          observer.chunk(result.value);
-        } catch (failure) {
-          diag.error('elkhound: stream chunk observer failed', failure);
-        }
-      }
-      return result;
+      return Promise.resolve(pending).then(onResult, onError);
     },
     async return(value?: unknown) {
       finish();
