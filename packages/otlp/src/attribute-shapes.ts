@@ -25,6 +25,9 @@ interface ShapeNode {
   readonly unsafe: boolean;
 }
 
+/** False once compiling a factory was refused. */
+let codeGeneration = true;
+
 const root: ShapeNode = {
   name: '',
   children: undefined,
@@ -101,7 +104,15 @@ export function buildAttributes(
   }
   if (node === undefined || node.unsafe) return assign(names, values, count);
   if (node.factory !== undefined) return node.factory(values);
-  if (++node.hits >= COMPILE_AFTER) node.factory = compile(names, count);
+  if (++node.hits >= COMPILE_AFTER && codeGeneration) {
+    try {
+      node.factory = compile(names, count);
+    } catch {
+      // `node --disallow-code-generation-from-strings` (or a policy) forbids `new Function`:
+      // every shape is then built by keyed stores, slower but the same objects.
+      codeGeneration = false;
+    }
+  }
   return assign(names, values, count);
 }
 

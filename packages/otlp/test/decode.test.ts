@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { context, trace, type Attributes } from '@opentelemetry/api';
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -64,6 +66,26 @@ function recordSpans() {
 }
 
 describe('OTLP/protobuf decoding', () => {
+  it('decodes the same under --disallow-code-generation-from-strings (shapes then built by keyed stores)', () => {
+    // Enough spans of one shape for the decoder to try compiling it.
+    const spans = Array.from({ length: 6 }, () => recordSpans()).flat();
+    const bytes = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array);
+    const script = `
+      const { decodeTraceRequest } = require(${JSON.stringify(join(__dirname, '..', 'dist'))});
+      const input = Buffer.from(require('node:fs').readFileSync(0));
+      let out;
+      for (let round = 0; round < 4; round++) out = decodeTraceRequest(input);
+      process.stdout.write(JSON.stringify(out));`;
+    const child = spawnSync(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '-e', script],
+      { input: bytes, encoding: 'utf8' },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const expected = JSON.parse(JSON.stringify(decodeTraceRequest(bytes))) as unknown;
+    assert.deepEqual(JSON.parse(child.stdout) as unknown, expected);
+  });
+
   it('decodes what the OpenTelemetry JS serializer writes into exactly the SDK adapter output', () => {
     const spans = recordSpans();
     const bytes = ProtobufTraceSerializer.serializeRequest(spans);
