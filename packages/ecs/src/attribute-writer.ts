@@ -262,9 +262,13 @@ export function writePlannedAttributes(
   attributes: Attributes,
   context: PlanContext,
 ): string | undefined {
+  if (nodes >= MAX_NODES || roots.size >= MAX_ROOTS) {
+    // Full (many resources or shapes): start again, so that the shapes in use now get plans.
+    roots.clear();
+    nodes = 0;
+  }
   let node = roots.get(context.key);
   if (node === undefined) {
-    if (roots.size >= MAX_ROOTS || nodes >= MAX_NODES) return undefined;
     node = newNode('', ABSENT, undefined);
     roots.set(context.key, node);
   }

@@ -113,6 +113,20 @@ describe('planned span attributes: the same bytes as the generic path', () => {
     assertSameAcrossRuns(requestOf(spans), 'values changing after folding');
   });
 
+  it('stays right past its bounds: thousands of distinct shapes and resources, then a usual one', () => {
+    for (let batch = 0; batch < 40; batch++) {
+      const spans = Array.from({ length: 300 }, (_, index) =>
+        spanWith({ [`app.field_${batch}_${index}`]: index, 'gen_ai.request.model': 'm' }),
+      );
+      const input = requestOf(spans, { 'service.name': 'svc', 'app.pod': `pod-${batch}` });
+      assert.deepEqual(sources(input, true), sources(input, false), `batch ${batch}`);
+    }
+    const usual = Array.from({ length: 12 }, (_, index) =>
+      spanWith({ 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': index }),
+    );
+    assertSameAcrossRuns(requestOf(usual), 'a usual shape after the overflow');
+  });
+
   it('leaves an error span with a status message to the generic path, with the same result', () => {
     const spans = [1, 2, 3, 4].map(() =>
       spanWith(

@@ -10,7 +10,7 @@ import type { AnyValue, Attributes } from './model';
 const COMPILE_AFTER = 3;
 /** Longer sequences are rare and not worth a function of their own. */
 const MAX_COMPILED_NAMES = 64;
-/** Bound on the trie: names are client input, so shapes cannot grow memory without limit. */
+/** Bound on the trie (emptied when reached): names are client input, so shapes cannot grow memory without limit. */
 const MAX_NODES = 4096;
 
 type Factory = (values: readonly AnyValue[]) => Attributes;
@@ -98,6 +98,11 @@ export function buildAttributes(
 ): Attributes {
   if (count === 0) return {};
   if (count > MAX_COMPILED_NAMES) return assign(names, values, count);
+  if (nodes >= MAX_NODES) {
+    // Full: start again, so that the shapes in use now get factories.
+    root.children = undefined;
+    nodes = 1;
+  }
   let node: ShapeNode | undefined = root;
   for (let index = 0; index < count && node !== undefined; index++) {
     node = childOf(node, names[index] as string);
