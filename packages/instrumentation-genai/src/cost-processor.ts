@@ -1,5 +1,6 @@
 import { diag, type Attributes, type AttributeValue, type HrTime } from '@opentelemetry/api';
-import { defaultPriceBook, type PriceBook, type PriceQuery, type Usage } from '@elkhound/pricing';
+import type { PriceBook, PriceQuery, Usage } from '@elkhound/pricing';
+import { DefaultPricing } from './default-pricing';
 import { costAttributes } from './cost';
 import * as semconv from './semconv';
 
@@ -41,8 +42,7 @@ function count(value: AttributeValue | undefined): number | undefined {
  * one cost. Register it before the exporting processors.
  */
 export class GenAICostSpanProcessor {
-  private pricing: PriceBook | undefined;
-  private pricingFailed = false;
+  private readonly defaultPricing = new DefaultPricing();
 
   constructor(private readonly options: GenAICostSpanProcessorOptions = {}) {}
 
@@ -104,15 +104,6 @@ export class GenAICostSpanProcessor {
   }
 
   private priceBook(): PriceBook | undefined {
-    if (this.options.pricing) return this.options.pricing;
-    if (!this.pricing && !this.pricingFailed) {
-      try {
-        this.pricing = defaultPriceBook();
-      } catch (error) {
-        this.pricingFailed = true;
-        diag.error(`elkhound: pricing disabled: ${(error as Error).message}`);
-      }
-    }
-    return this.pricing;
+    return this.options.pricing ?? this.defaultPricing.get();
   }
 }

@@ -5,7 +5,8 @@ import {
   InstrumentationNodeModuleFile,
   isWrapped,
 } from '@opentelemetry/instrumentation';
-import { defaultPriceBook, type PriceBook } from '@elkhound/pricing';
+import type { PriceBook } from '@elkhound/pricing';
+import { DefaultPricing } from './default-pricing';
 import { resolveAndReport, type ResolvedConfig } from './config';
 import { GenAIMetrics } from './metrics';
 import { PROVIDERS } from './providers';
@@ -27,8 +28,7 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
   // Class fields are initialised only after InstrumentationBase's constructor, which already
   // calls init(), setConfig() and _updateMetricInstruments(): what they need is read lazily.
   private settings: ResolvedConfig | undefined;
-  private defaultPricing: PriceBook | undefined;
-  private pricingFailed = false;
+  private defaultPricing: DefaultPricing | undefined;
   private instruments: GenAIMetrics | undefined;
 
   constructor(config: GenAIInstrumentationConfig = {}) {
@@ -134,15 +134,6 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
   private pricing(): PriceBook | undefined {
     const configured = (this.settings ??= resolveAndReport(this.getConfig())).pricing;
     if (configured) return configured;
-    if (!this.defaultPricing && !this.pricingFailed) {
-      try {
-        this.defaultPricing = defaultPriceBook();
-      } catch (error) {
-        // A broken ELKHOUND_PRICING_FILE must not break the app: calls stay unpriced.
-        this.pricingFailed = true;
-        diag.error(`elkhound: pricing disabled: ${(error as Error).message}`);
-      }
-    }
-    return this.defaultPricing;
+    return (this.defaultPricing ??= new DefaultPricing()).get();
   }
 }

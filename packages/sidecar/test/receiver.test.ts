@@ -383,13 +383,11 @@ describe('receiver: answers and limits', function () {
 describe('receiver: in-flight byte budget', function () {
   this.timeout(60_000);
 
-  it('a request that would take more than the budget while others hold it gets 503 with Retry-After, and succeeds later', async () => {
-    const sidecar = await spawnSidecar(
-      { ELKHOUND_MAX_REQUEST_BYTES: '1MiB', ELKHOUND_MAX_IN_FLIGHT_BYTES: '1536KiB' },
-      temporaryDirectory('budget'),
-    );
+  /** A slow client: declares 1 MiB and sends only the start, holding that much of the budget. */
+  async function holdBudget(sidecar: {
+    httpPort?: number;
+  }): Promise<import('node:http').ClientRequest> {
     const http = await import('node:http');
-    // A slow client: declares 1 MiB and sends only the start, holding its share of the budget.
     const slow = http.request({
       host: '127.0.0.1',
       port: sidecar.httpPort,
@@ -400,6 +398,15 @@ describe('receiver: in-flight byte budget', function () {
     slow.on('error', () => undefined);
     slow.write(Buffer.alloc(100));
     await new Promise((resolve) => setTimeout(resolve, 300));
+    return slow;
+  }
+
+  it('a request that would take more than the budget while others hold it gets 503 with Retry-After, and succeeds later', async () => {
+    const sidecar = await spawnSidecar(
+      { ELKHOUND_MAX_REQUEST_BYTES: '1MiB', ELKHOUND_MAX_IN_FLIGHT_BYTES: '1536KiB' },
+      temporaryDirectory('budget'),
+    );
+    const slow = await holdBudget(sidecar);
     try {
       const huge = 'x'.repeat(900 * 1024);
       const body = `{"resourceSpans":[{"resource":{"attributes":[{"key":"big","value":{"stringValue":"${huge}"}}]},"scopeSpans":[]}]}`;
@@ -429,17 +436,7 @@ describe('receiver: in-flight byte budget', function () {
       { ELKHOUND_MAX_REQUEST_BYTES: '1MiB', ELKHOUND_MAX_IN_FLIGHT_BYTES: '1536KiB' },
       temporaryDirectory('budget-grpc'),
     );
-    const http = await import('node:http');
-    const slow = http.request({
-      host: '127.0.0.1',
-      port: sidecar.httpPort,
-      path: '/v1/traces',
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', 'content-length': 1024 * 1024 },
-    });
-    slow.on('error', () => undefined);
-    slow.write(Buffer.alloc(100));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const slow = await holdBudget(sidecar);
     const client = new grpc.Client(
       `127.0.0.1:${sidecar.grpcPort}`,
       grpc.credentials.createInsecure(),
