@@ -32,9 +32,6 @@ interface WritableLogRecord {
   setAttribute(key: string, value?: AttributeValue): unknown;
 }
 
-/** Root (entry span id) of every span seen started, keyed by the span object; shared by both. */
-const roots = new WeakMap<object, string>();
-
 /** The entry-span rule of the ECS encoder (packages/ecs, isEntrySpan). */
 function isEntry(span: StartedSpan): boolean {
   const parent = span.parentSpanContext;
@@ -46,10 +43,11 @@ function isEntry(span: StartedSpan): boolean {
   );
 }
 
-/** The entry span id of a span: remembered, else its own attribute, else its own id. */
+/**
+ * The entry span id of a span, derived from what it carries: a non-entry span was stamped with its
+ * root when it started; an entry span (or one this processor never saw) is its own root.
+ */
 function rootOf(span: Span): string {
-  const known = roots.get(span);
-  if (known !== undefined) return known;
   const stamped = (span as Partial<StartedSpan>).attributes?.[ATTR_ELKHOUND_TRANSACTION_ID];
   return typeof stamped === 'string' ? stamped : span.spanContext().spanId;
 }
@@ -61,14 +59,10 @@ function rootOf(span: Span): string {
 export class TransactionSpanProcessor {
   onStart(span: StartedSpan, parentContext: Context): void {
     try {
-      if (isEntry(span)) {
-        roots.set(span, span.spanContext().spanId);
-        return;
-      }
+      if (isEntry(span)) return;
       const parent = trace.getSpan(parentContext);
       // The SDK only sets parentSpanContext from the span of parentContext.
       const root = parent ? rootOf(parent) : (span.parentSpanContext as SpanContext).spanId;
-      roots.set(span, root);
       span.setAttribute(ATTR_ELKHOUND_TRANSACTION_ID, root);
     } catch (error) {
       diag.error('elkhound: could not stamp the transaction id on a span', error);
