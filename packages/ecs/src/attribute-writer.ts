@@ -7,7 +7,7 @@
 // or one the plan does not cover, takes the generic path.
 import type { AnyValue, Attributes } from '@elkhound/otlp';
 import { toFlattened, toJsonValue } from './content';
-import { MAX_LABEL_LENGTH, routeOf, type AttributeRoute, type Fields } from './fields';
+import { MAX_LABEL_LENGTH, routeOf, setSegments, type AttributeRoute, type Fields } from './fields';
 
 const FIELD = 0;
 const CONTENT = 1;
@@ -39,10 +39,13 @@ interface Plan {
   readonly lastTexts: string[];
   /** Slots whose value has differed from one span to the next (sticky). */
   readonly varies: boolean[];
-  /** Spans written through the full loop since the plan was made. */
+  /** Spans written since the plan was made. */
   written: number;
-  /** The plan with its steady slots folded into the text: only the varying ones are holes. */
-  folded: FoldedPlan | undefined;
+  /**
+   * The text to write: at first every slot is a hole; after FOLD_AFTER spans the steady slots'
+   * texts are folded into the pieces and only the varying ones stay holes.
+   */
+  folded: FoldedPlan;
 }
 
 interface FoldedPlan {
@@ -117,6 +120,8 @@ class Slot {
   ) {}
 }
 
+const isSlot = (child: unknown): boolean => child instanceof Slot;
+
 /**
  * The plan of one shape: the generic path's document, built with slots in place of the values,
  * serialised into the text around them.
@@ -138,7 +143,9 @@ function makePlan(
     const route = routes[index] as AttributeRoute;
     const slot = new Slot(index, kind);
     if (kind === FIELD || kind === CONTENT) {
-      if (!setSegments(document, route.segments, slot)) return undefined;
+      // A path through another attribute's value: the generic path would write into that value
+      // or drop it, depending on the value — no plan for such a shape.
+      if (!setSegments(document, route.segments, slot, isSlot)) return undefined;
     } else {
       const field = kind === LABEL_NUMBER ? 'numeric_labels' : 'labels';
       const target = (document[field] ??= {}) as Fields;
@@ -191,30 +198,8 @@ function makePlan(
     lastTexts: new Array<string>(slots.length).fill(''),
     varies: new Array<boolean>(slots.length).fill(false),
     written: 0,
-    folded: undefined,
+    folded: { pieces, holes: slots.map((_, slot) => slot), steady: [], steadyValues: [] },
   };
-}
-
-/**
- * `setPath` of fields.ts: intermediate objects made, a scalar in the way replaced. False when the
- * path runs through another attribute's value: the generic path would write into that value or
- * drop it, depending on the value — no plan for such a shape.
- */
-function setSegments(document: Fields, segments: readonly string[], value: Slot): boolean {
-  let node = document;
-  const last = segments.length - 1;
-  for (let index = 0; index < last; index++) {
-    const key = segments[index] as string;
-    let child = node[key];
-    if (child instanceof Slot) return false;
-    if (typeof child !== 'object' || child === null || Array.isArray(child)) {
-      child = {};
-      node[key] = child;
-    }
-    node = child as Fields;
-  }
-  node[segments[last] as string] = value;
-  return true;
 }
 
 function writeValue(value: AnyValue, kind: number): string {
@@ -288,58 +273,24 @@ export function writePlannedAttributes(
     plan = planFor(node, context, count);
   }
   if (plan === null) return undefined;
-  const folded = plan.folded;
-  if (folded !== undefined) {
-    const text = writeFolded(plan, folded);
-    if (text !== undefined) return text;
-  }
-  return writeAll(plan);
-}
-
-/** Every slot written, each value's text kept for the next span; slots seen to vary are marked. */
-function writeAll(plan: Plan): string {
-  const pieces = plan.pieces;
-  const slots = plan.slots;
-  const kinds = plan.kinds;
-  const lastValues = plan.lastValues;
-  const lastTexts = plan.lastTexts;
-  const first = plan.written === 0;
-  let text = pieces[0] as string;
-  for (let index = 0; index < slots.length; index++) {
-    const value = scratchValues[slots[index] as number];
-    let valueText: string;
-    // Strings compare by identity first (the decoder interns short ones); objects never repeat.
-    if (value === lastValues[index] && typeof value !== 'object') {
-      valueText = lastTexts[index] as string;
-    } else {
-      if (!first) plan.varies[index] = true;
-      valueText = writeValue(value, kinds[index] as number);
-      lastValues[index] = value;
-      lastTexts[index] = valueText;
-    }
-    text += valueText + (pieces[index + 1] as string);
-  }
-  if (++plan.written === FOLD_AFTER || (plan.written > FOLD_AFTER && plan.folded === undefined))
-    plan.folded = fold(plan);
-  return text;
+  return write(plan);
 }
 
 /**
- * Only the varying slots written: a few pieces instead of two per attribute, which also spares
- * the work of joining the document's text later. Undefined when a steady value changed: that slot
- * then varies, and the plan is folded again without it.
+ * The plan's text with this span's values in its holes. A steady value that changed makes its
+ * slot vary, and the plan is folded again with it as a hole.
  */
-function writeFolded(plan: Plan, folded: FoldedPlan): string | undefined {
+function write(plan: Plan): string {
   const slots = plan.slots;
-  const steady = folded.steady;
-  const steadyValues = folded.steadyValues;
-  for (let index = 0; index < steady.length; index++) {
-    const slot = steady[index] as number;
+  let folded = plan.folded;
+  for (let index = 0; index < folded.steady.length; index++) {
+    const slot = folded.steady[index] as number;
     const value = scratchValues[slots[slot] as number];
-    if (value !== steadyValues[index] || typeof value === 'object') {
+    if (value !== folded.steadyValues[index] || typeof value === 'object') {
+      // Folded again without it; the check starts over on the new fold's steady slots.
       plan.varies[slot] = true;
-      plan.folded = undefined;
-      return undefined;
+      folded = plan.folded = fold(plan);
+      index = -1;
     }
   }
   const pieces = folded.pieces;
@@ -347,20 +298,24 @@ function writeFolded(plan: Plan, folded: FoldedPlan): string | undefined {
   const kinds = plan.kinds;
   const lastValues = plan.lastValues;
   const lastTexts = plan.lastTexts;
+  const first = plan.written === 0;
   let text = pieces[0] as string;
   for (let index = 0; index < holes.length; index++) {
     const slot = holes[index] as number;
     const value = scratchValues[slots[slot] as number];
     let valueText: string;
+    // Strings compare by identity first (the decoder interns short ones); objects never repeat.
     if (value === lastValues[slot] && typeof value !== 'object') {
       valueText = lastTexts[slot] as string;
     } else {
+      if (!first) plan.varies[slot] = true;
       valueText = writeValue(value, kinds[slot] as number);
       lastValues[slot] = value;
       lastTexts[slot] = valueText;
     }
     text += valueText + (pieces[index + 1] as string);
   }
+  if (++plan.written === FOLD_AFTER) plan.folded = fold(plan);
   return text;
 }
 

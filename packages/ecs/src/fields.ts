@@ -25,12 +25,23 @@ export function setPath(document: Fields, path: string, value: unknown): void {
   setSegments(document, segmentsOf(path), value);
 }
 
-function setSegments(document: Fields, segments: readonly string[], value: unknown): void {
+/**
+ * Sets the value at `segments`, making the intermediate objects and replacing a scalar or an array
+ * in the way. With `stop`: false, and nothing set at the end, when an intermediate value matches
+ * it (the attribute writer's plans use it to stay on what this path does).
+ */
+export function setSegments(
+  document: Fields,
+  segments: readonly string[],
+  value: unknown,
+  stop?: (child: unknown) => boolean,
+): boolean {
   let node = document;
   const last = segments.length - 1;
   for (let index = 0; index < last; index++) {
     const key = segments[index] as string;
     let child = node[key];
+    if (stop !== undefined && stop(child)) return false;
     if (typeof child !== 'object' || child === null || Array.isArray(child)) {
       child = {};
       node[key] = child;
@@ -38,6 +49,7 @@ function setSegments(document: Fields, segments: readonly string[], value: unkno
     node = child as Fields;
   }
   node[segments[last] as string] = value;
+  return true;
 }
 
 /** Attributes whose OTel name maps to an ECS field of another name. */

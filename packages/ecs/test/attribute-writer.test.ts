@@ -108,6 +108,9 @@ describe('planned span attributes: the same bytes as the generic path', () => {
         'app.tenant': index % 10 === 9 ? 'other' : 'acme',
         'app.score': index < 30 ? 0.5 : Number.NaN,
         'gen_ai.response.finish_reasons': ['stop'],
+        // Two steady values that change in the same span.
+        'app.first': index < 20 ? 'a' : 'b',
+        'app.second': index < 20 ? 1 : 2,
       }),
     );
     assertSameAcrossRuns(requestOf(spans), 'values changing after folding');
