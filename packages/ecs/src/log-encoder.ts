@@ -1,14 +1,12 @@
 import type { LogRecord, ResourceLogs } from '@elkhound/otlp';
 import { toFlattened } from './content';
 import { addResource, finishDocument, startDocument } from './document';
+import { addExceptionFields, EXCEPTION_ATTRIBUTES, EXCEPTION_EVENT } from './exception';
 import { mapAttributes, setPath, transactionIdOf } from './fields';
 import { logRecordDocumentId } from './ids';
 import { mapResource } from './resource';
 import { isoNanos } from './time';
 import type { EcsDocument, EncodeOptions } from './types';
-
-/** Read for error.handled rather than kept as a label. */
-const EXCEPTION_ATTRIBUTES = new Set(['exception.escaped']);
 
 /** Severity number ranges of the OTel log data model → log.level. */
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -43,7 +41,7 @@ export function encodeLogs(
         const document = startDocument(isoNanos(time ?? [0, 0]));
         // The conventions' `exception` event, as a log record (the newer form of the exception
         // span event): an ECS error document, as the span event would be.
-        const exception = record.eventName === 'exception';
+        const exception = record.eventName === EXCEPTION_EVENT;
         document.processor = { event: exception ? 'error' : 'log' };
         if (record.traceId) document.trace = { id: record.traceId };
         if (record.spanId) document.span = { id: record.spanId };
@@ -58,20 +56,17 @@ export function encodeLogs(
         const level = levelOf(record);
         if (level) setPath(document, 'log.level', level);
         if (scopeName) setPath(document, 'log.logger', scopeName);
-        if (exception) {
-          const escaped = record.attributes['exception.escaped'];
-          if (typeof escaped === 'boolean') setPath(document, 'error.handled', !escaped);
-        }
+        const exceptionMessage = exception
+          ? addExceptionFields(document, record.attributes)
+          : undefined;
         const body = record.body;
         if (typeof body === 'string') document.message = body;
         else if (typeof body === 'number' || typeof body === 'boolean')
           document.message = String(body);
         else if (body !== undefined && body !== null)
           setPath(document, 'body.structured', toFlattened(body));
-        if (exception && document.message === undefined) {
-          const message = record.attributes['exception.message'];
-          if (typeof message === 'string') document.message = message;
-        }
+        if (document.message === undefined && exceptionMessage !== undefined)
+          document.message = exceptionMessage;
         mapAttributes(document, record.attributes, exception ? EXCEPTION_ATTRIBUTES : undefined);
         documents.push(
           finishDocument(

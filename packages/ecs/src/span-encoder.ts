@@ -8,6 +8,7 @@ import {
   startDocument,
   type ScopeLabels,
 } from './document';
+import { addExceptionFields, EXCEPTION_ATTRIBUTES, EXCEPTION_EVENT } from './exception';
 import { mapAttributes, setPath, transactionIdOf, type Fields } from './fields';
 import { spanDocumentId, spanEventDocumentId } from './ids';
 import { mapResource } from './resource';
@@ -19,7 +20,6 @@ const SERVER = 2;
 const CONSUMER = 5;
 /** UNSET is not a failure: only ERROR is. */
 const OUTCOMES = ['unknown', 'success', 'failure'] as const;
-const EXCEPTION_ATTRIBUTES = new Set(['exception.escaped']);
 
 /**
  * Spans → `traces-elkhound-{namespace}` documents; their events → `logs-elkhound-{namespace}`
@@ -135,7 +135,7 @@ function encodeSpanEvent(
   scopeName: string,
 ): EcsDocument {
   const document = startDocument(isoNanos(event.time));
-  const exception = event.name === 'exception';
+  const exception = event.name === EXCEPTION_EVENT;
   document.processor = { event: exception ? 'error' : 'log' };
   document.trace = { id: span.traceId };
   document.span = { id: span.spanId };
@@ -146,11 +146,7 @@ function encodeSpanEvent(
   if (scopeName) setPath(document, 'log.logger', scopeName);
   const attributes = event.attributes;
   if (exception) {
-    const escaped = attributes['exception.escaped'];
-    // An exception that escaped the span's scope was not handled there.
-    if (typeof escaped === 'boolean') setPath(document, 'error.handled', !escaped);
-    const message = attributes['exception.message'];
-    document.message = typeof message === 'string' ? message : event.name;
+    document.message = addExceptionFields(document, attributes) ?? event.name;
     setPath(document, 'log.level', 'error');
   } else {
     document.message = event.name;
