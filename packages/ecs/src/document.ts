@@ -37,36 +37,24 @@ export function scopeLabels(name: string, version: string | undefined): ScopeLab
   return { fields, members: JSON.stringify(fields).slice(1, -1) };
 }
 
-// `"data_stream":{…}` members and data stream names, one per signal type and namespace.
-const DATA_STREAMS = new Map<string, { members: string; name: string }>();
-
-// The last one per signal type: documents of a request nearly always share their namespace.
-const LAST: Record<
-  SignalType,
-  { namespace: string; dataStream: { members: string; name: string } } | undefined
-> = {
-  traces: undefined,
-  logs: undefined,
-  metrics: undefined,
+// `"data_stream":{…}` members and data stream names, one per signal type and namespace: a map
+// per type, looked up by the namespace string alone (no key to build per document).
+type DataStream = { members: string; name: string };
+const DATA_STREAMS: Record<SignalType, Map<string, DataStream>> = {
+  traces: new Map(),
+  logs: new Map(),
+  metrics: new Map(),
 };
 
-function dataStreamOf(type: SignalType, namespace: string): { members: string; name: string } {
-  const last = LAST[type];
-  if (last !== undefined && last.namespace === namespace) return last.dataStream;
-  const dataStream = lookUpDataStream(type, namespace);
-  LAST[type] = { namespace, dataStream };
-  return dataStream;
-}
-
-function lookUpDataStream(type: SignalType, namespace: string): { members: string; name: string } {
-  const key = `${type}/${namespace}`;
-  let dataStream = DATA_STREAMS.get(key);
+function dataStreamOf(type: SignalType, namespace: string): DataStream {
+  const known = DATA_STREAMS[type];
+  let dataStream = known.get(namespace);
   if (dataStream === undefined) {
     dataStream = {
       members: `"data_stream":${JSON.stringify({ type, dataset: DATASET, namespace })}`,
       name: `${type}-${DATASET}-${namespace}`,
     };
-    if (DATA_STREAMS.size < 1000) DATA_STREAMS.set(key, dataStream);
+    if (known.size < 1000) known.set(namespace, dataStream);
   }
   return dataStream;
 }
