@@ -4,17 +4,6 @@ import { DefaultPricing } from './default-pricing';
 import { costAttributes } from './cost';
 import * as semconv from './semconv';
 
-const ELKHOUND_SCOPE = '@elkhound/instrumentation-genai';
-
-/** Operations whose span is one model call (agents, steps and tools sum or orchestrate them). */
-const MODEL_CALLS = new Set([
-  'chat',
-  'text_completion',
-  'generate_content',
-  'embeddings',
-  'rerank',
-]);
-
 /** What the processor reads of, and writes on, an SDK span that is ending (still writable). */
 interface EndingSpan {
   readonly attributes: Readonly<Record<string, AttributeValue | undefined>>;
@@ -51,10 +40,11 @@ export class GenAICostSpanProcessor {
   onEnding(span: EndingSpan): void {
     try {
       // Elkhound's own spans are priced (or left unpriced) by the instrumentation itself.
-      if (span.instrumentationScope?.name === ELKHOUND_SCOPE) return;
+      if (span.instrumentationScope?.name === semconv.ELKHOUND_INSTRUMENTATION_NAME) return;
       const attributes = span.attributes;
       const operation = attributes[semconv.ATTR_GEN_AI_OPERATION_NAME];
-      if (typeof operation !== 'string' || !MODEL_CALLS.has(operation)) return;
+      if (typeof operation !== 'string' || !semconv.GEN_AI_MODEL_CALL_OPERATIONS.has(operation))
+        return;
       if (
         attributes[semconv.ATTR_ELKHOUND_USAGE_DELEGATED] === true ||
         attributes[semconv.ATTR_ELKHOUND_COST_TOTAL] !== undefined ||

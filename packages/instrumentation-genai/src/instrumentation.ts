@@ -13,8 +13,8 @@ import { PROVIDERS } from './providers';
 import type { AnyMethod, PatchContext, PatchedMethod, ProviderPatch } from './providers/provider';
 import type { RecorderDependencies } from './span-recorder';
 import type { GenAIInstrumentationConfig } from './types';
+import { ELKHOUND_INSTRUMENTATION_NAME } from './semconv';
 
-const PACKAGE_NAME = '@elkhound/instrumentation-genai';
 const PACKAGE_VERSION = '0.1.0';
 
 type Exports = Record<string, { prototype?: Record<string, unknown> } | undefined>;
@@ -32,7 +32,7 @@ export class GenAIInstrumentation extends InstrumentationBase<GenAIInstrumentati
   private instruments: GenAIMetrics | undefined;
 
   constructor(config: GenAIInstrumentationConfig = {}) {
-    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+    super(ELKHOUND_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
   }
 
   override setConfig(config: GenAIInstrumentationConfig = {}): void {

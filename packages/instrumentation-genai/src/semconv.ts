@@ -44,6 +44,21 @@ export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace' as const;
 
 export const GEN_AI_OPERATION_CHAT = 'chat' as const;
 export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings' as const;
+
+/**
+ * Operations whose span is one model call (docs/double-counting.md): agents, steps and tools sum
+ * or orchestrate model calls and never carry a call's usage or cost of their own.
+ */
+export const GEN_AI_MODEL_CALL_OPERATIONS: ReadonlySet<string> = new Set([
+  'chat',
+  'text_completion',
+  'generate_content',
+  'embeddings',
+  'rerank',
+]);
+
+/** The instrumentation scope of Elkhound's own spans, metrics and log records. */
+export const ELKHOUND_INSTRUMENTATION_NAME = '@elkhound/instrumentation-genai' as const;
 export const GEN_AI_TOKEN_TYPE_INPUT = 'input' as const;
 export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output' as const;
 export const GEN_AI_OUTPUT_TYPE_TEXT = 'text' as const;
