@@ -114,19 +114,35 @@ function readScalarKeyValue(reader: ProtobufReader, into: AttributeList, outer: 
     const valueEnd = reader.end;
     if (kvEnd !== end || valueEnd !== end || reader.position >= valueEnd)
       return rewind(reader, start, end);
-    const tag = bytes[reader.position++];
-    let value: AnyValue;
-    if (tag === 0x0a) value = reader.string();
-    else if (tag === 0x21) value = reader.double();
-    else if (tag === 0x18) value = reader.varint64();
-    else if (tag === 0x10) value = reader.bool();
-    else return rewind(reader, start, end);
-    if (reader.position !== valueEnd) return rewind(reader, start, end);
+    const value = readScalar(reader, bytes[reader.position++] as number);
+    if (value === NOT_SCALAR || reader.position !== valueEnd) return rewind(reader, start, end);
     reader.end = outer;
     into.push(key, value);
     return true;
   } catch {
     return rewind(reader, start, end);
+  }
+}
+
+/** What `readScalar` answers for a tag that is not a scalar AnyValue field. */
+const NOT_SCALAR = Symbol('not a scalar');
+
+/**
+ * The scalar AnyValue field of `tag` (its whole tag, so its wire type too: string_value,
+ * double_value, int_value, bool_value), read; NOT_SCALAR, reading nothing, for any other tag.
+ */
+function readScalar(reader: ProtobufReader, tag: number): AnyValue | typeof NOT_SCALAR {
+  switch (tag) {
+    case 0x0a:
+      return reader.string();
+    case 0x21:
+      return reader.double();
+    case 0x18:
+      return reader.varint64();
+    case 0x10:
+      return reader.bool();
+    default:
+      return NOT_SCALAR;
   }
 }
 
@@ -143,23 +159,25 @@ export function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue 
   let value: AnyValue = undefined;
   while (!reader.done) {
     const tag = reader.tag();
+    const scalar = readScalar(reader, tag);
+    if (scalar !== NOT_SCALAR) {
+      value = scalar;
+      continue;
+    }
     const wire = tag & 7;
     switch (tag >>> 3) {
+      // A scalar field with another wire type than its own.
       case 1:
         reader.expect(wire, WIRE_LENGTH, 'string_value');
-        value = reader.string();
         break;
       case 2:
         reader.expect(wire, WIRE_VARINT, 'bool_value');
-        value = reader.bool();
         break;
       case 3:
         reader.expect(wire, WIRE_VARINT, 'int_value');
-        value = reader.varint64();
         break;
       case 4:
         reader.expect(wire, WIRE_FIXED64, 'double_value');
-        value = reader.double();
         break;
       case 5: {
         reader.expect(wire, WIRE_LENGTH, 'array_value');
