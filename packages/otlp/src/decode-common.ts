@@ -106,7 +106,7 @@ function readScalarKeyValue(reader: ProtobufReader, into: AttributeList, outer: 
   try {
     if (bytes[start] !== 0x0a) return false;
     reader.position = start + 1;
-    const key = reader.string();
+    const key = reader.string(into.expected());
     if (reader.position >= end || bytes[reader.position] !== 0x12)
       return rewind(reader, start, end);
     reader.position++;

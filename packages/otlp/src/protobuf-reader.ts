@@ -48,6 +48,12 @@ function interned(bytes: Buffer, start: number, length: number): string {
   return value;
 }
 
+/** A string and its UTF-8 bytes. */
+export interface KnownString {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
 export class ProtobufReader {
   position: number;
   /** Where the current message ends; `enter`/`leave` narrow it without a new reader. */
@@ -185,10 +191,21 @@ export class ProtobufReader {
     return length;
   }
 
-  string(): string {
+  /**
+   * A string field. With `expected`, a guess of what it holds: when its bytes are the field's,
+   * the guess is the answer (no hashing, no decoding).
+   */
+  string(expected?: KnownString): string {
     const length = this.length();
     const start = this.position;
     this.position += length;
+    if (expected !== undefined && expected.bytes.length === length) {
+      const bytes = this.bytes;
+      const known = expected.bytes;
+      let index = 0;
+      while (index < length && known[index] === bytes[start + index]) index++;
+      if (index === length) return expected.name;
+    }
     if (length <= INTERNED_MAX_BYTES) return interned(this.bytes, start, length);
     return this.bytes.toString('utf8', start, start + length);
   }

@@ -86,6 +86,59 @@ describe('OTLP/protobuf decoding', () => {
     assert.deepEqual(JSON.parse(child.stdout) as unknown, expected);
   });
 
+  it('reads names that differ from the ones their shape expects, and keeps reading while the shape table restarts', () => {
+    // The decoder guesses each key from the names spans of the same shape had: a guess must only
+    // ever be taken when the bytes match. Names of the same length differing in one byte (first,
+    // middle, last), names in another order, a prefix, one more or one fewer name, non-ASCII
+    // names; then thousands of distinct names (more than the shape table holds) among them.
+    const shapes: Attributes[] = [
+      { 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2, model: 'a' },
+      { 'gen_ai.usage.input_tokenz': 1, 'gen_ai.usage.output_tokens': 2, model: 'a' },
+      { 'fen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2, model: 'b' },
+      { 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.outpuT_tokens': 2, model: 'a' },
+      { 'gen_ai.usage.output_tokens': 2, 'gen_ai.usage.input_tokens': 1, model: 'a' },
+      { 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2 },
+      { 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2, model: 'a', extra: true },
+      { 'gen_ai.usage.input_token': 1, 'gen_ai.usage.output_tokens': 2, model: 'a' },
+      { 'gen_ai.usage.ïnput_tokens': 1, 'gen_ai.usage.output_tokens': 2, mödel: 'a' },
+    ];
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
+    const tracer = provider.getTracer('shapes');
+    const expected: Attributes[] = [];
+    for (let round = 0; round < 6; round++) {
+      for (const attributes of shapes) {
+        tracer.startSpan('s', { attributes }).end();
+        expected.push(attributes);
+      }
+    }
+    for (let index = 0; index < 6000; index++) {
+      const attributes: Attributes = { [`name.${index}`]: index, 'gen_ai.usage.input_tokens': 1 };
+      tracer.startSpan('s', { attributes }).end();
+      expected.push(attributes);
+      if (index % 500 === 0) {
+        for (const shape of shapes) {
+          tracer.startSpan('s', { attributes: shape }).end();
+          expected.push(shape);
+        }
+      }
+    }
+    const bytes = ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans());
+    assert.ok(bytes);
+    for (let pass = 0; pass < 2; pass++) {
+      const decoded = decodeTraceRequest(bytes).flatMap((group) =>
+        group.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.attributes)),
+      );
+      assert.equal(decoded.length, expected.length);
+      decoded.forEach((attributes, index) => {
+        assert.deepEqual(attributes, expected[index], `span ${index}, pass ${pass}`);
+        assert.deepEqual(Object.keys(attributes), Object.keys(expected[index] as Attributes));
+      });
+    }
+  });
+
   it('decodes what the OpenTelemetry JS serializer writes into exactly the SDK adapter output', () => {
     const spans = recordSpans();
     const bytes = ProtobufTraceSerializer.serializeRequest(spans);
