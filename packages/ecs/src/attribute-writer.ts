@@ -7,6 +7,7 @@
 // or one the plan does not cover, takes the generic path.
 import type { AnyValue, Attributes } from '@elkhound/otlp';
 import { toFlattened, toJsonValue } from './content';
+import { flat } from './document';
 import { MAX_LABEL_LENGTH, routeOf, setSegments, type AttributeRoute, type Fields } from './fields';
 
 const FIELD = 0;
@@ -340,11 +341,6 @@ function fold(plan: Plan): FoldedPlan {
   }
   pieces.push(flat(piece));
   return { pieces, holes, steady, steadyValues };
-}
-
-/** A flat copy of a string built by concatenation, so that joining it later walks one piece. */
-function flat(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 /** Walks the path to `leaf` again, from the span just read, to make its plan. */

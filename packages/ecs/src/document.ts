@@ -39,7 +39,13 @@ export function scopeLabels(name: string, version: string | undefined): ScopeLab
 
 // `"data_stream":{…}` members and data stream names, one per signal type and namespace: a map
 // per type, looked up by the namespace string alone (no key to build per document).
-type DataStream = { members: string; name: string };
+type DataStream = {
+  members: string;
+  name: string;
+  /** The tail of the last resource's documents in this data stream, and that resource. */
+  tailResource: MappedResource | undefined;
+  tail: string;
+};
 const DATA_STREAMS: Record<SignalType, Map<string, DataStream>> = {
   traces: new Map(),
   logs: new Map(),
@@ -53,10 +59,34 @@ function dataStreamOf(type: SignalType, namespace: string): DataStream {
     dataStream = {
       members: `"data_stream":${JSON.stringify({ type, dataset: DATASET, namespace })}`,
       name: `${type}-${DATASET}-${namespace}`,
+      tailResource: undefined,
+      tail: '',
     };
     if (known.size < 1000) known.set(namespace, dataStream);
   }
   return dataStream;
+}
+
+/** `,"data_stream":{…},<the resource's fields>}`: how every document of a group ends. */
+function tailOf(dataStream: DataStream, resource: MappedResource): string {
+  if (dataStream.tailResource !== resource) {
+    dataStream.tail = flat(
+      resource.fragment
+        ? `,${dataStream.members},${resource.fragment}}`
+        : `,${dataStream.members}}`,
+    );
+    dataStream.tailResource = resource;
+  }
+  return dataStream.tail;
+}
+
+/** A flat copy of a string built by concatenation: its documents are joined from it many times. */
+export function flat(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+function ecsDocument(id: string, dataStream: DataStream, head: string, tail: string): EcsDocument {
+  return { id, dataStream: dataStream.name, source: head + tail, head, tail };
 }
 
 export function finishDocument(
@@ -81,12 +111,9 @@ export function finishDocument(
   const dataStream = dataStreamOf(type, namespace);
   // Splice the constant parts in rather than serialising them again for every document. `own`
   // holds at least @timestamp unless the encoder wrote it into `fixed`.
-  let source = fixed
-    ? `{${fixed}${own.length > 2 ? `,${own.slice(1, -1)}` : ''}`
-    : own.slice(0, -1);
-  source += `${splicedScope},${dataStream.members}`;
-  source += resource.fragment ? `,${resource.fragment}}` : '}';
-  return { id, dataStream: dataStream.name, source };
+  let head = fixed ? `{${fixed}${own.length > 2 ? `,${own.slice(1, -1)}` : ''}` : own.slice(0, -1);
+  head += splicedScope;
+  return ecsDocument(id, dataStream, head, tailOf(dataStream, resource));
 }
 
 /** A document whose members (after `{`) are already text: the fixed ones and the planned attributes. */
@@ -98,8 +125,5 @@ export function finishPlannedDocument(
   resource: MappedResource,
 ): EcsDocument {
   const dataStream = dataStreamOf(type, namespace);
-  const source = resource.fragment
-    ? `{${members},${dataStream.members},${resource.fragment}}`
-    : `{${members},${dataStream.members}}`;
-  return { id, dataStream: dataStream.name, source };
+  return ecsDocument(id, dataStream, `{${members}`, tailOf(dataStream, resource));
 }

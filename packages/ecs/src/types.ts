@@ -10,6 +10,14 @@ export interface EcsDocument {
   readonly id: string;
   readonly dataStream: string;
   readonly source: string;
+  /**
+   * `source` cut where the end every document of its group shares begins (`data_stream`, the
+   * resource's fields): `source === head + tail`, and `tail` is one string object for the whole
+   * group, so a writer can encode it once (the bulk body does). Documents made elsewhere (read
+   * back from a queue, replayed) need not have them.
+   */
+  readonly head?: string;
+  readonly tail?: string;
 }
 
 export interface EncodeOptions {

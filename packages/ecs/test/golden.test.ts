@@ -43,6 +43,20 @@ describe('golden ECS documents (testdata/*; regenerate with `npm run golden -w @
     }
   });
 
+  it('cuts every source into its own head and the tail its group shares (source = head + tail)', () => {
+    for (const goldenCase of cases) {
+      const documents = encodeCase(goldenCase.input);
+      for (const document of documents) {
+        assert.equal(typeof document.head, 'string', `${goldenCase.name} ${document.id}`);
+        assert.equal(`${document.head}${document.tail}`, document.source);
+        assert.match(document.tail as string, /^,"data_stream":\{/);
+        // One string object per data stream of the group, not one per document.
+        const first = documents.find((other) => other.dataStream === document.dataStream);
+        assert.ok(Object.is(first?.tail, document.tail));
+      }
+    }
+  });
+
   it('gives the same ids for the same input and different ids to different records', () => {
     const all = cases.flatMap((goldenCase) => encodeCase(goldenCase.input));
     const again = cases.flatMap((goldenCase) => encodeCase(goldenCase.input));

@@ -33,7 +33,14 @@ export function bulkBody(documents: readonly EcsDocument[], bytes?: number): Buf
       body[offset++] = 0x7d; // }
       body[offset++] = 0x0a;
     } else offset += body.write(actionLine(document), offset, 'utf8');
-    offset += body.write(document.source, offset, 'utf8');
+    const tail = document.tail;
+    if (tail === undefined) offset += body.write(document.source, offset, 'utf8');
+    else {
+      offset += body.write(document.head as string, offset, 'utf8');
+      const bytes = tailBytes(tail);
+      body.set(bytes, offset);
+      offset += bytes.length;
+    }
     body[offset++] = 0x0a;
   }
   // A caller-given size that was wrong must not send uninitialised memory.
@@ -88,6 +95,18 @@ function actionStart(dataStream: string): Buffer {
   return bytes;
 }
 
+// The end documents of one group share (`EcsDocument.tail`, one string object): encoded once.
+let lastTail = '';
+let lastTailBytes = Buffer.alloc(0);
+
+function tailBytes(tail: string): Buffer {
+  if (tail !== lastTail) {
+    lastTailBytes = Buffer.from(tail, 'utf8');
+    lastTail = tail;
+  }
+  return lastTailBytes;
+}
+
 export function actionLine(document: EcsDocument): string {
   if (isSafeDocument(document)) {
     return `{"create":{"_index":"${document.dataStream}","_id":"${document.id}"}}\n`;
@@ -103,7 +122,12 @@ export function documentBytes(document: EcsDocument): number {
   const action = isSafeDocument(document)
     ? ACTION_OVERHEAD + document.dataStream.length + document.id.length
     : Buffer.byteLength(actionLine(document));
-  return action + Buffer.byteLength(document.source) + 1;
+  const tail = document.tail;
+  const source =
+    tail === undefined
+      ? Buffer.byteLength(document.source)
+      : Buffer.byteLength(document.head as string) + tailBytes(tail).length;
+  return action + source + 1;
 }
 
 export function bodyBytes(documents: readonly EcsDocument[]): number {

@@ -42,9 +42,32 @@ describe('bulk units', () => {
   });
 
   it('writes a bulk body of exactly the bytes it announced, unicode and escaped ids included', () => {
+    const tail = ',"data_stream":{"namespace":"ü"},"service":{"name":"✓"}}';
     const batch = [
       { id: 'ab12', dataStream: 'logs-elkhound-default', source: '{"message":"«ünïcode» 🚀"}' },
       { id: 'ïd "quoted"', dataStream: 'logs-elkhound-default', source: '{"a":1}' },
+      // The encoders' documents: the shared tail is encoded once, the head per document.
+      {
+        id: 'cd34',
+        dataStream: 'traces-elkhound-default',
+        source: `{"a":"é"${tail}`,
+        head: '{"a":"é"',
+        tail,
+      },
+      {
+        id: 'ef56',
+        dataStream: 'traces-elkhound-default',
+        source: `{"b":2${tail}`,
+        head: '{"b":2',
+        tail,
+      },
+      {
+        id: 'ef57',
+        dataStream: 'logs-elkhound-default',
+        source: '{"c":3,"x":1}',
+        head: '{"c":3',
+        tail: ',"x":1}',
+      },
     ];
     const expected = batch
       .map((document) => actionLine(document) + document.source + '\n')
