@@ -8,7 +8,7 @@
 // next key's bytes with that name's is cheaper than hashing and looking them up (~10 % of the
 // mapping benchmark).
 import type { AnyValue, Attributes } from './model';
-import type { KnownString } from './protobuf-reader';
+import { knownString, type KnownString } from './protobuf-reader';
 
 /** Sequences seen fewer times than this are built by keyed stores: one-off shapes compile nothing. */
 const COMPILE_AFTER = 3;
@@ -19,10 +19,8 @@ const MAX_NODES = 4096;
 
 type Factory = (values: readonly AnyValue[]) => Attributes;
 
-interface ShapeNode {
-  readonly name: string;
-  /** The name's UTF-8 bytes, compared with the wire bytes of the next key (see `expected`). */
-  readonly bytes: Uint8Array;
+/** A node is named by its KnownString: its bytes are compared with the next key's (see `expected`). */
+interface ShapeNode extends KnownString {
   /** Usually one: spans of a shape follow one path. Searched in order, by identity first. */
   children: ShapeNode[] | undefined;
   hits: number;
@@ -36,8 +34,7 @@ let codeGeneration = true;
 
 function newRoot(): ShapeNode {
   return {
-    name: '',
-    bytes: new Uint8Array(0),
+    ...knownString(''),
     children: undefined,
     hits: 0,
     factory: undefined,
@@ -61,8 +58,7 @@ function childOf(node: ShapeNode, name: string): ShapeNode | undefined {
   if (nodes >= MAX_NODES) return undefined;
   nodes++;
   const child: ShapeNode = {
-    name,
-    bytes: Buffer.from(name, 'utf8'),
+    ...knownString(name),
     children: undefined,
     hits: 0,
     factory: undefined,

@@ -48,10 +48,18 @@ function interned(bytes: Buffer, start: number, length: number): string {
   return value;
 }
 
-/** A string and its UTF-8 bytes. */
+/** A string, its UTF-8 bytes, and their first `length >> 2` little-endian 32-bit words. */
 export interface KnownString {
   readonly name: string;
   readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+}
+
+export function knownString(name: string): KnownString {
+  const bytes = Buffer.from(name, 'utf8');
+  const words = new Int32Array(bytes.length >> 2);
+  for (let index = 0; index < words.length; index++) words[index] = bytes.readInt32LE(index * 4);
+  return { name, bytes, words };
 }
 
 export class ProtobufReader {
@@ -63,6 +71,8 @@ export class ProtobufReader {
     readonly bytes: Buffer,
     start = 0,
     end = bytes.length,
+    /** The same bytes, for reads of several at once. */
+    readonly view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
   ) {
     this.position = start;
     this.end = end;
@@ -199,13 +209,8 @@ export class ProtobufReader {
     const length = this.length();
     const start = this.position;
     this.position += length;
-    if (expected !== undefined && expected.bytes.length === length) {
-      const bytes = this.bytes;
-      const known = expected.bytes;
-      let index = 0;
-      while (index < length && known[index] === bytes[start + index]) index++;
-      if (index === length) return expected.name;
-    }
+    if (expected !== undefined && expected.bytes.length === length && this.holds(expected, start))
+      return expected.name;
     if (length <= INTERNED_MAX_BYTES) return interned(this.bytes, start, length);
     return this.bytes.toString('utf8', start, start + length);
   }
@@ -249,7 +254,12 @@ export class ProtobufReader {
   /** A reader over the next length-delimited field, advancing past it. */
   sub(): ProtobufReader {
     const length = this.length();
-    const reader = new ProtobufReader(this.bytes, this.position, this.position + length);
+    const reader = new ProtobufReader(
+      this.bytes,
+      this.position,
+      this.position + length,
+      this.view,
+    );
     this.position += length;
     return reader;
   }
@@ -279,6 +289,21 @@ export class ProtobufReader {
     if (wireType !== expected) {
       throw new OtlpDecodeError(`wire type ${wireType}, expected ${expected}`).within(field);
     }
+  }
+
+  /** Whether the bytes at `start` are `known`'s (the caller checked the length), four at a time. */
+  private holds(known: KnownString, start: number): boolean {
+    const words = known.words;
+    const view = this.view;
+    for (let index = 0; index < words.length; index++) {
+      if (view.getInt32(start + index * 4, true) !== words[index]) return false;
+    }
+    const bytes = this.bytes;
+    const knownBytes = known.bytes;
+    for (let index = words.length * 4; index < knownBytes.length; index++) {
+      if (knownBytes[index] !== bytes[start + index]) return false;
+    }
+    return true;
   }
 
   private need(bytes: number): void {
