@@ -5,3 +5,4 @@ export { encodeMetrics } from './metric-encoder';
 export { encoderFor, type SignalEncoder } from './encoder';
 export { MAX_LABEL_LENGTH } from './fields';
 export { isValidNamespace } from './resource';
+export { sourceByteLength, writeSource } from './source-bytes';

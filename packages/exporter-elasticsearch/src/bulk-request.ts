@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip, constants as zlibConstants } from 'node:zlib';
-import type { EcsDocument } from '@elkhound/ecs';
+import { sourceByteLength, writeSource, type EcsDocument } from '@elkhound/ecs';
 
 // The body of one `_bulk` request: a `create` action line and the pre-serialised source line per
 // document. `create` with a deterministic `_id` makes a retry or a replay a 409, never a copy.
@@ -33,14 +33,7 @@ export function bulkBody(documents: readonly EcsDocument[], bytes?: number): Buf
       body[offset++] = 0x7d; // }
       body[offset++] = 0x0a;
     } else offset += body.write(actionLine(document), offset, 'utf8');
-    const tail = document.tail;
-    if (tail === undefined) offset += body.write(document.source, offset, 'utf8');
-    else {
-      offset += body.write(document.head as string, offset, 'utf8');
-      const bytes = tailBytes(tail);
-      body.set(bytes, offset);
-      offset += bytes.length;
-    }
+    offset += writeSource(body, offset, document);
     body[offset++] = 0x0a;
   }
   // A caller-given size that was wrong must not send uninitialised memory.
@@ -95,18 +88,6 @@ function actionStart(dataStream: string): Buffer {
   return bytes;
 }
 
-// The end documents of one group share (`EcsDocument.tail`, one string object): encoded once.
-let lastTail = '';
-let lastTailBytes = Buffer.alloc(0);
-
-function tailBytes(tail: string): Buffer {
-  if (tail !== lastTail) {
-    lastTailBytes = Buffer.from(tail, 'utf8');
-    lastTail = tail;
-  }
-  return lastTailBytes;
-}
-
 export function actionLine(document: EcsDocument): string {
   if (isSafeDocument(document)) {
     return `{"create":{"_index":"${document.dataStream}","_id":"${document.id}"}}\n`;
@@ -122,12 +103,7 @@ export function documentBytes(document: EcsDocument): number {
   const action = isSafeDocument(document)
     ? ACTION_OVERHEAD + document.dataStream.length + document.id.length
     : Buffer.byteLength(actionLine(document));
-  const tail = document.tail;
-  const source =
-    tail === undefined
-      ? Buffer.byteLength(document.source)
-      : Buffer.byteLength(document.head as string) + tailBytes(tail).length;
-  return action + source + 1;
+  return action + sourceByteLength(document) + 1;
 }
 
 export function bodyBytes(documents: readonly EcsDocument[]): number {

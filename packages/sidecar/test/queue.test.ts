@@ -43,6 +43,28 @@ describe('durable queue', () => {
     await queue.close();
   });
 
+  it("keeps the encoders' documents (a head of their own and a shared tail) whole, unicode included", async () => {
+    const queue = await DurableQueue.open(temporaryDirectory('queue'), options);
+    const tail = ',"data_stream":{"namespace":"default"},"service":{"name":"caisse ✓"}}';
+    const documents: EcsDocument[] = ['é', '🚀', 'plain'].map((text, index) => {
+      const head = `{"message":${JSON.stringify(text)}`;
+      return {
+        id: `h${index}`,
+        dataStream: 'logs-elkhound-default',
+        source: head + tail,
+        head,
+        tail,
+      };
+    });
+    await queue.append(documents);
+    const batch = await queue.next(1 << 20);
+    assert.deepEqual(
+      batch?.documents.map(({ id, dataStream, source }) => ({ id, dataStream, source })),
+      documents.map(({ id, dataStream, source }) => ({ id, dataStream, source })),
+    );
+    await queue.close();
+  });
+
   it('group commit: concurrent appends share fsyncs', async () => {
     const queue = await DurableQueue.open(temporaryDirectory('queue'), {
       ...options,

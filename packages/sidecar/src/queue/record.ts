@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { EcsDocument } from '@elkhound/ecs';
+import { sourceByteLength, writeSource, type EcsDocument } from '@elkhound/ecs';
 
 // One queue record holds the documents of one request:
 //   [u32 payload length][u32 CRC32 of payload] payload = [u32 document count][UTF-8 lines]
@@ -11,16 +11,32 @@ export const HEADER_BYTES = 8;
 /** A record longer than this is corruption, not data (no request decodes to that much). */
 export const MAX_RECORD_BYTES = 1024 ** 3;
 
+/**
+ * Written into one buffer sized up front, each document's source by `writeSource` (its group's
+ * shared tail encoded once), rather than as one string of the whole record to flatten and encode.
+ */
 export function encodeRecord(documents: readonly EcsDocument[]): Buffer {
-  let text = '';
+  let textBytes = 0;
   for (let index = 0; index < documents.length; index++) {
     const document = documents[index] as EcsDocument;
-    text += document.id + '\t' + document.dataStream + '\t' + document.source + '\n';
+    textBytes +=
+      Buffer.byteLength(document.id, 'utf8') +
+      Buffer.byteLength(document.dataStream, 'utf8') +
+      sourceByteLength(document) +
+      3;
   }
-  const textBytes = Buffer.byteLength(text, 'utf8');
   const record = Buffer.allocUnsafe(HEADER_BYTES + 4 + textBytes);
   record.writeUInt32LE(documents.length, HEADER_BYTES);
-  record.write(text, HEADER_BYTES + 4, 'utf8');
+  let offset = HEADER_BYTES + 4;
+  for (let index = 0; index < documents.length; index++) {
+    const document = documents[index] as EcsDocument;
+    offset += record.write(document.id, offset, 'utf8');
+    record[offset++] = 0x09;
+    offset += record.write(document.dataStream, offset, 'utf8');
+    record[offset++] = 0x09;
+    offset += writeSource(record, offset, document);
+    record[offset++] = 0x0a;
+  }
   record.writeUInt32LE(4 + textBytes, 0);
   record.writeUInt32LE(crc32(record.subarray(HEADER_BYTES)), 4);
   return record;
