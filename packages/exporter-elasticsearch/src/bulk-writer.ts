@@ -6,7 +6,7 @@ import {
   parseBulkResponse,
   type RejectedDocument,
 } from './bulk-response';
-import type { ElasticsearchConnectionOptions } from './connection';
+import { isLoopbackUrl, type ElasticsearchConnectionOptions } from './connection';
 import {
   backoffDelay,
   defaultRetryPolicy,
@@ -42,7 +42,10 @@ export interface BulkWriterOptions {
   flushIntervalMs?: number;
   /** Bulk requests in flight at once, across all calls; default 2. */
   concurrency?: number;
-  /** Gzip request bodies; default true. */
+  /**
+   * Gzip request bodies; default true, but false for a cluster on loopback, where compressing
+   * saves no bandwidth and costs CPU on both sides.
+   */
   gzip?: boolean;
   retry?: Partial<RetryPolicy>;
   /**
@@ -132,7 +135,7 @@ export class BulkWriter {
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     this.flushBytes = options.flushBytes ?? 5 * 1024 * 1024;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
-    this.gzip = options.gzip ?? true;
+    this.gzip = options.gzip ?? !isLoopbackUrl(options.connection.url);
     this.concurrency = options.concurrency ?? 2;
     if (!(Number.isFinite(this.flushBytes) && this.flushBytes >= 1024)) {
       throw new RangeError(`flushBytes: ${this.flushBytes} is not a number of bytes ≥ 1024`);

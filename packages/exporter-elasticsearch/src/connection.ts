@@ -107,6 +107,17 @@ export function validateConnection(
 }
 
 /** A description safe for logs: the URL without credentials and the kind of auth, never secrets. */
+/** Whether the cluster's URL names this machine: localhost, 127.0.0.0/8 or ::1. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export function describeConnection(options: ElasticsearchConnectionOptions): string {
   const auth = options.apiKey
     ? 'api key'

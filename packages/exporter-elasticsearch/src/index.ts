@@ -2,6 +2,7 @@ export {
   connectionOptionsFromEnv,
   describeConnection,
   validateConnection,
+  isLoopbackUrl,
   ConnectionConfigError,
   type ElasticsearchConnectionOptions,
 } from './connection';

@@ -182,6 +182,8 @@ describe('BulkWriter against the real Elasticsearch', function () {
       connection: { url: url() },
       flushIntervalMs: 3_600_000,
       flushBytes: 2048,
+      // The test cluster is on loopback, where the default is not to compress.
+      gzip: true,
     });
     const started = Date.now();
     const sized = await bySize.add(documents(namespace, 30, 'sized'));

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   ConnectionConfigError,
   validateConnection,
+  isLoopbackUrl,
   type ElasticsearchConnectionOptions,
 } from '@elkhound/exporter-elasticsearch';
 import { isValidNamespace } from '@elkhound/ecs';
@@ -219,9 +220,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     yaml: 'bulk.gzip',
     env: 'ELKHOUND_BULK_GZIP',
     kind: 'boolean',
-    defaultText: 'true',
+    defaultText: 'true, false for an Elasticsearch on loopback',
     description:
-      'Gzip bulk requests (saves bandwidth to a remote cluster; costs CPU next to a local one).',
+      "Gzip bulk requests (saves bandwidth to a remote cluster; on loopback it only costs CPU, the sidecar's and Elasticsearch's).",
   },
   {
     yaml: 'bulk.retry_max_delay_ms',
@@ -406,6 +407,7 @@ export function loadConfig(
       if (error instanceof ConnectionConfigError) throw new ConfigError(error.message);
       throw error;
     }
+    if (read('bulk.gzip') === undefined) config.bulkGzip = !isLoopbackUrl(config.elasticsearch.url);
   }
   return config;
 }

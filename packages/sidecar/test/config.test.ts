@@ -20,6 +20,23 @@ describe('configuration', () => {
     assert.equal(config.authToken, undefined);
   });
 
+  it('gzips bulk requests to a remote Elasticsearch, not to one on loopback, unless told', () => {
+    const gzip = (env: Record<string, string>) => loadConfig({ env }).bulkGzip;
+    assert.equal(gzip({ ELASTICSEARCH_URL: 'https://es.example.com:9243' }), true);
+    assert.equal(gzip({ ELASTICSEARCH_URL: 'http://10.0.0.5:9200' }), true);
+    assert.equal(gzip({ ELASTICSEARCH_URL: 'http://127.0.0.1:9200' }), false);
+    assert.equal(gzip({ ELASTICSEARCH_URL: 'http://localhost:9200' }), false);
+    assert.equal(gzip({ ELASTICSEARCH_URL: 'http://[::1]:9200' }), false);
+    assert.equal(
+      gzip({ ELASTICSEARCH_URL: 'http://127.0.0.1:9200', ELKHOUND_BULK_GZIP: 'true' }),
+      true,
+    );
+    assert.equal(
+      gzip({ ELASTICSEARCH_URL: 'https://es.example.com', ELKHOUND_BULK_GZIP: 'no' }),
+      false,
+    );
+  });
+
   it('YAML file with environment variables winning', () => {
     const file = join(temporaryDirectory('config'), 'elkhound.yaml');
     writeFileSync(
