@@ -128,7 +128,7 @@ describe('OTLP/protobuf decoding', () => {
     const bytes = ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans());
     assert.ok(bytes);
     for (let pass = 0; pass < 2; pass++) {
-      const decoded = decodeTraceRequest(bytes).flatMap((group) =>
+      const decoded: object[] = decodeTraceRequest(bytes).flatMap((group) =>
         group.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.attributes)),
       );
       assert.equal(decoded.length, expected.length);

@@ -31,7 +31,10 @@ export function spawnSidecar(
   env: Record<string, string | undefined>,
   dataDirectory = temporaryDirectory('sidecar'),
 ): Promise<SidecarProcess> {
-  const child = spawn(process.execPath, [BIN, 'sidecar'], {
+  // SIDECAR_EXEC_ARGV: Node flags for the child, for diagnosis (`--cpu-prof --cpu-prof-dir=…`:
+  // Node refuses those in NODE_OPTIONS).
+  const nodeFlags = (process.env.SIDECAR_EXEC_ARGV ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, BIN, 'sidecar'], {
     env: {
       PATH: process.env.PATH,
       ELKHOUND_DATA_DIR: dataDirectory,
@@ -100,11 +103,15 @@ export async function metricValue(sidecar: SidecarProcess, name: string): Promis
 }
 
 /** Waits until the sidecar's queue is empty (every document acknowledged). */
-export async function waitForDrain(sidecar: SidecarProcess, timeoutMs = 60_000): Promise<void> {
+export async function waitForDrain(
+  sidecar: SidecarProcess,
+  timeoutMs = 60_000,
+  pollMs = 200,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await metricValue(sidecar, 'elkhound_queue_documents')) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   throw new Error(`the queue did not drain within ${timeoutMs} ms`);
 }
