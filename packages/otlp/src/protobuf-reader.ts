@@ -254,12 +254,7 @@ export class ProtobufReader {
   /** A reader over the next length-delimited field, advancing past it. */
   sub(): ProtobufReader {
     const length = this.length();
-    const reader = new ProtobufReader(
-      this.bytes,
-      this.position,
-      this.position + length,
-      this.view,
-    );
+    const reader = new ProtobufReader(this.bytes, this.position, this.position + length, this.view);
     this.position += length;
     return reader;
   }
