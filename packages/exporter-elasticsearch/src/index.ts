@@ -13,7 +13,8 @@ export {
   type BulkWriterStats,
 } from './bulk-writer';
 export type { RejectedDocument } from './bulk-response';
-export { bulkBody, actionLine } from './bulk-request';
+export { bulkBody, actionLine, documentBytes, writeBulkLines } from './bulk-request';
+export { EncodedDocument } from './encoded-document';
 export { defaultRetryPolicy, type RetryPolicy } from './retry';
 export { setupElasticsearch, type SetupOptions, type SetupResult } from './setup';
 export {

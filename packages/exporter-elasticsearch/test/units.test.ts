@@ -9,7 +9,9 @@ import {
   validateConnection,
 } from '../src';
 import { classifyItem } from '../src/bulk-response';
-import { bulkBody, documentBytes } from '../src/bulk-request';
+import type { EcsDocument } from '@elkhound/ecs';
+import { bulkBody, documentBytes, writeBulkLines } from '../src/bulk-request';
+import { EncodedDocument } from '../src/encoded-document';
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter } from '../src/retry';
 
 describe('bulk units', () => {
@@ -80,6 +82,68 @@ describe('bulk units', () => {
       body.length,
     );
     assert.throws(() => bulkBody(batch, body.length + 1), /bytes/);
+  });
+
+  it('sends documents kept as bulk lines by copying them, and reads them back whole when asked', () => {
+    const tail = ',"data_stream":{"namespace":"default"},"service":{"name":"✓"}}';
+    const documents: EcsDocument[] = [
+      { id: 'ab12', dataStream: 'logs-elkhound-default', source: '{"message":"«ü» 🚀"}' },
+      { id: 'ïd "quoted" \\', dataStream: 'logs-elkhound-default', source: '{"a":1}' },
+      { id: 'ïd', dataStream: 'logs-elkhound-ü', source: '{"b":[1,2]}' },
+      {
+        id: 'cd34',
+        dataStream: 'traces-elkhound-default',
+        source: `{"a":"é"${tail}`,
+        head: '{"a":"é"',
+        tail,
+      },
+    ];
+    // Two buffers of bulk lines, as two queue records hold them; the second's first document
+    // starts at the offset where the first buffer's last one ends (a run must not cross buffers).
+    const encode = (part: EcsDocument[], from = 0): EncodedDocument[] => {
+      const size = part.reduce((total, document) => total + documentBytes(document), 0);
+      const bytes = Buffer.alloc(from + size);
+      let offset = from;
+      return part.map((document) => {
+        const start = offset;
+        offset += writeBulkLines(bytes, offset, document);
+        return new EncodedDocument(bytes, start, offset);
+      });
+    };
+    const split = (): EncodedDocument[] => {
+      const first = encode(documents.slice(0, 3));
+      return [...first, ...encode(documents.slice(3), first[2]?.end)];
+    };
+    const encoded = split();
+    const plain = documents.map(({ id, dataStream, source }) => ({ id, dataStream, source }));
+    assert.deepEqual(
+      encoded.map(({ id, dataStream, source }) => ({ id, dataStream, source })),
+      plain,
+    );
+    // Fresh copies (nothing decoded yet), alone, mixed with plain documents, and out of order.
+    const again = split();
+    const expected = bulkBody(plain);
+    assert.equal(bulkBody(again).toString('utf8'), expected.toString('utf8'));
+    const mixed = [
+      plain[0] as EcsDocument,
+      again[1] as EcsDocument,
+      again[2] as EcsDocument,
+      plain[3] as EcsDocument,
+    ];
+    assert.equal(bulkBody(mixed).toString('utf8'), expected.toString('utf8'));
+    const reordered = [again[2], again[0], again[3], again[1]] as EcsDocument[];
+    assert.equal(
+      bulkBody(reordered).toString('utf8'),
+      bulkBody([plain[2], plain[0], plain[3], plain[1]] as EcsDocument[]).toString('utf8'),
+    );
+    assert.throws(
+      () => new EncodedDocument(Buffer.from('{"create":{}}\n{}\n'), 0, 17).id,
+      /create action/,
+    );
+    assert.throws(
+      () => new EncodedDocument(Buffer.from('no newline'), 0, 10).source,
+      /action line/,
+    );
   });
 
   it('backs off exponentially with jitter and honours Retry-After', () => {

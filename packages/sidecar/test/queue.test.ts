@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import type { EcsDocument } from '@elkhound/ecs';
 import { DurableQueue, QueueFullError } from '../src/queue/durable-queue';
@@ -13,6 +14,10 @@ const document = (index: number): EcsDocument => ({
     message: `line ${index}\nwith "quotes" é`,
   }),
 });
+
+/** A document's content, whatever kind of object the queue gives it back as. */
+const fieldsOf = (entry: EcsDocument | undefined) =>
+  entry && { id: entry.id, dataStream: entry.dataStream, source: entry.source };
 
 async function readAll(queue: DurableQueue, commit = true): Promise<string[]> {
   const ids: string[] = [];
@@ -38,8 +43,8 @@ describe('durable queue', () => {
       'rotated into segments',
     );
     const batch = await queue.next(1 << 20);
-    assert.deepEqual(batch?.documents[0], document(0));
-    assert.deepEqual(batch?.documents[1], document(1000));
+    assert.deepEqual(fieldsOf(batch?.documents[0]), document(0));
+    assert.deepEqual(fieldsOf(batch?.documents[1]), document(1000));
     await queue.close();
   });
 
@@ -58,10 +63,38 @@ describe('durable queue', () => {
     });
     await queue.append(documents);
     const batch = await queue.next(1 << 20);
-    assert.deepEqual(
-      batch?.documents.map(({ id, dataStream, source }) => ({ id, dataStream, source })),
-      documents.map(({ id, dataStream, source }) => ({ id, dataStream, source })),
+    assert.deepEqual(batch?.documents.map(fieldsOf), documents.map(fieldsOf));
+    await queue.close();
+  });
+
+  it('still reads the records of the first version (id, data stream and source as text lines)', async () => {
+    // What a sidecar before bulk-line records left in its queue: [length][CRC] then
+    // [count][`id \t dataStream \t source \n` lines].
+    const directory = temporaryDirectory('queue');
+    const documents = [document(1), document(2)];
+    const text = Buffer.from(
+      documents.map((entry) => `${entry.id}\t${entry.dataStream}\t${entry.source}\n`).join(''),
     );
+    const payload = Buffer.concat([Buffer.alloc(4), text]);
+    payload.writeUInt32LE(documents.length, 0);
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(payload.length, 0);
+    header.writeUInt32LE(crc32(payload), 4);
+    writeFileSync(
+      join(directory, 'segment-0000000000000000.wal'),
+      Buffer.concat([header, payload]),
+    );
+    const queue = await DurableQueue.open(directory, options);
+    assert.equal(queue.documents, 2);
+    await queue.append([document(3)]);
+    const read: EcsDocument[] = [];
+    for (;;) {
+      const batch = await queue.next(1 << 20, () => true);
+      if (!batch) break;
+      read.push(...batch.documents);
+      await queue.commit(batch);
+    }
+    assert.deepEqual(read.map(fieldsOf), [document(1), document(2), document(3)]);
     await queue.close();
   });
 

@@ -1,49 +1,75 @@
 import { crc32 } from 'node:zlib';
-import { sourceByteLength, writeSource, type EcsDocument } from '@elkhound/ecs';
+import type { EcsDocument } from '@elkhound/ecs';
+import { documentBytes, EncodedDocument, writeBulkLines } from '@elkhound/exporter-elasticsearch';
 
 // One queue record holds the documents of one request:
-//   [u32 payload length][u32 CRC32 of payload] payload = [u32 document count][UTF-8 lines]
-// each line `id \t dataStream \t source \n`. Ids and data stream names never hold a tab or a
-// newline, and `source` is one line of JSON (its newlines are escaped), so no quoting is needed.
+//   [u32 payload length][u32 CRC32 of payload] payload = [u32 document count | BULK_LINES] …
 // The length + CRC frame lets recovery find the end of the last whole record after a crash.
+//
+// The payload is written as bulk lines (BULK_LINES set in the count):
+//   [u32 byte length of each document's lines] × count, then per document its `create` action
+//   line and its source line, exactly as a `_bulk` body holds them,
+// so the queue's consumer sends the bytes it reads without decoding or encoding them again.
+// Records of earlier versions (the flag clear) hold UTF-8 lines `id \t dataStream \t source \n`
+// (ids and data stream names hold no tab or newline; a source is one line of JSON): still read.
 
 export const HEADER_BYTES = 8;
 /** A record longer than this is corruption, not data (no request decodes to that much). */
 export const MAX_RECORD_BYTES = 1024 ** 3;
+/** Set in the document count of a payload written as bulk lines. */
+const BULK_LINES = 0x80000000;
 
-/**
- * Written into one buffer sized up front, each document's source by `writeSource` (its group's
- * shared tail encoded once), rather than as one string of the whole record to flatten and encode.
- */
 export function encodeRecord(documents: readonly EcsDocument[]): Buffer {
-  let textBytes = 0;
-  for (let index = 0; index < documents.length; index++) {
-    const document = documents[index] as EcsDocument;
-    textBytes +=
-      Buffer.byteLength(document.id, 'utf8') +
-      Buffer.byteLength(document.dataStream, 'utf8') +
-      sourceByteLength(document) +
-      3;
+  const count = documents.length;
+  const lengths = new Array<number>(count);
+  let linesBytes = 0;
+  for (let index = 0; index < count; index++) {
+    const bytes = documentBytes(documents[index] as EcsDocument);
+    lengths[index] = bytes;
+    linesBytes += bytes;
   }
-  const record = Buffer.allocUnsafe(HEADER_BYTES + 4 + textBytes);
-  record.writeUInt32LE(documents.length, HEADER_BYTES);
+  const payloadBytes = 4 + 4 * count + linesBytes;
+  const record = Buffer.allocUnsafe(HEADER_BYTES + payloadBytes);
+  record.writeUInt32LE(payloadBytes, 0);
+  record.writeUInt32LE((count | BULK_LINES) >>> 0, HEADER_BYTES);
   let offset = HEADER_BYTES + 4;
-  for (let index = 0; index < documents.length; index++) {
-    const document = documents[index] as EcsDocument;
-    offset += record.write(document.id, offset, 'utf8');
-    record[offset++] = 0x09;
-    offset += record.write(document.dataStream, offset, 'utf8');
-    record[offset++] = 0x09;
-    offset += writeSource(record, offset, document);
-    record[offset++] = 0x0a;
+  for (let index = 0; index < count; index++) {
+    record.writeUInt32LE(lengths[index] as number, offset);
+    offset += 4;
   }
-  record.writeUInt32LE(4 + textBytes, 0);
+  for (let index = 0; index < count; index++) {
+    const written = writeBulkLines(record, offset, documents[index] as EcsDocument);
+    if (written !== lengths[index]) throw new Error('queue record: a document changed its size');
+    offset += written;
+  }
   record.writeUInt32LE(crc32(record.subarray(HEADER_BYTES)), 4);
   return record;
 }
 
-/** The documents of a record payload (the bytes after the header). */
+/**
+ * The documents of a record payload (the bytes after the header): bulk lines become
+ * EncodedDocuments over the payload's bytes (nothing decoded); earlier records, plain documents.
+ */
 export function decodeDocuments(payload: Buffer, into: EcsDocument[]): void {
+  const word = payload.readUInt32LE(0);
+  if ((word & BULK_LINES) === 0) {
+    decodeTextLines(payload, into);
+    return;
+  }
+  const count = (word & ~BULK_LINES) >>> 0;
+  let start = 4 + 4 * count;
+  if (start > payload.length) throw new Error('queue record: its length table is cut off');
+  for (let index = 0; index < count; index++) {
+    const end = start + payload.readUInt32LE(4 + 4 * index);
+    if (end > payload.length) throw new Error('queue record: a document runs past its end');
+    into.push(new EncodedDocument(payload, start, end));
+    start = end;
+  }
+  if (start !== payload.length) throw new Error('queue record: bytes after its documents');
+}
+
+/** A payload of the first version: `id \t dataStream \t source \n` lines. */
+function decodeTextLines(payload: Buffer, into: EcsDocument[]): void {
   const text = payload.toString('utf8', 4);
   let start = 0;
   while (start < text.length) {
@@ -64,7 +90,7 @@ export function decodeDocuments(payload: Buffer, into: EcsDocument[]): void {
 }
 
 export function documentCount(payload: Buffer): number {
-  return payload.readUInt32LE(0);
+  return (payload.readUInt32LE(0) & ~BULK_LINES) >>> 0;
 }
 
 /** Whether `payload` matches the CRC of its header. */
