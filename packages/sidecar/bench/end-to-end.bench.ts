@@ -180,6 +180,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const esBefore = esCpu();
   const ownBefore = process.cpuUsage();
+  // The sidecar's CPU from here, not from its start (loading its modules is not per document).
+  const sidecarBefore = cpuSecondsOf(sidecar.child.pid as number);
   let next = 0;
   let refused = 0;
   await Promise.all(
@@ -209,7 +211,7 @@ async function main(): Promise<void> {
   const indexed = await metricValue(sidecar, 'elkhound_queue_documents');
   const bulkRequests = await metricValue(sidecar, 'elkhound_bulk_send_duration_seconds_count');
   // CPU the sidecar used for the run (user + system, from /proc), to see its cost per document.
-  const cpuSeconds = cpuSecondsOf(sidecar.child.pid as number);
+  const cpuSeconds = cpuSecondsOf(sidecar.child.pid as number) - sidecarBefore;
   await sidecar.stop();
   const sidecarRate = documents.length / elapsed;
   const perDocument = (seconds: number): number | null =>
@@ -233,7 +235,7 @@ async function main(): Promise<void> {
         queueLeft: indexed,
         sidecarBulkRequests: bulkRequests,
         sidecarMaxRssMiB: Math.round(maxRss / 1024 / 1024),
-        sidecarCpuSeconds: cpuSeconds,
+        sidecarCpuSeconds: Number(cpuSeconds.toFixed(2)),
         sidecarCpuMicrosecondsPerDocument: Math.round((cpuSeconds * 1e6) / documents.length),
         // Where the machine's cores went: Elasticsearch's CPU per document in the raw rounds and
         // in the sidecar's run, and the load generator's (this process) in the sidecar's run.
