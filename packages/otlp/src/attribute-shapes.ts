@@ -8,7 +8,7 @@
 // next key's bytes with that name's is cheaper than hashing and looking them up (~10 % of the
 // mapping benchmark).
 import type { AnyValue, Attributes } from './model';
-import { knownString, type KnownString } from './protobuf-reader';
+import { knownString, type KnownString, type ProtobufReader } from './protobuf-reader';
 
 /** Sequences seen fewer times than this are built by keyed stores: one-off shapes compile nothing. */
 const COMPILE_AFTER = 3;
@@ -20,7 +20,7 @@ const MAX_NODES = 4096;
 type Factory = (values: readonly AnyValue[]) => Attributes;
 
 /** A node is named by its KnownString: its bytes are compared with the next key's (see `expected`). */
-interface ShapeNode extends KnownString {
+interface ShapeNode extends ExpectedName {
   /** Usually one: spans of a shape follow one path. Searched in order, by identity first. */
   children: ShapeNode[] | undefined;
   hits: number;
@@ -35,6 +35,8 @@ let codeGeneration = true;
 function newRoot(): ShapeNode {
   return {
     ...knownString(''),
+    value: null,
+    changes: 0,
     children: undefined,
     hits: 0,
     factory: undefined,
@@ -59,6 +61,8 @@ function childOf(node: ShapeNode, name: string): ShapeNode | undefined {
   nodes++;
   const child: ShapeNode = {
     ...knownString(name),
+    value: undefined,
+    changes: 0,
     children: undefined,
     hits: 0,
     factory: undefined,
@@ -122,6 +126,43 @@ function buildAttributes(
 }
 
 /**
+ * The name a shape expects next, and the short string value it had the last times: a provider,
+ * a model, an operation, a method or a route repeats from span to span.
+ */
+export interface ExpectedName extends KnownString {
+  /** undefined: none seen yet; null: the values change too often (or are long) to guess. */
+  value: KnownString | null | undefined;
+  /** Times the value changed. */
+  changes: number;
+}
+
+/** Values changing more often than this stop being guessed. */
+const MAX_VALUE_CHANGES = 3;
+/** Longer values (ids, hashes, URLs) are not guessed: they differ from span to span. */
+const MAX_GUESSED_VALUE_BYTES = 32;
+
+/**
+ * Reads the string value of the attribute `expected` names, comparing its bytes with the value
+ * it had before (see ExpectedName), and remembers it for the next span while it stays steady.
+ */
+export function readExpectedString(reader: ProtobufReader, expected: ExpectedName): string {
+  const guess = expected.value;
+  const start = reader.position;
+  const value = reader.string(guess ?? undefined);
+  if (guess === null || value === guess?.name) return value;
+  if (
+    reader.position - start > MAX_GUESSED_VALUE_BYTES + 1 ||
+    expected.changes >= MAX_VALUE_CHANGES
+  )
+    expected.value = null;
+  else {
+    if (guess !== undefined) expected.changes++;
+    expected.value = knownString(value);
+  }
+  return value;
+}
+
+/**
  * Names and values of one message's attributes, gathered while its fields are read, and the
  * shape they follow so far (a node of the trie). Lists are reused: `AttributeList.take()` hands
  * out a free one (messages nest, so several are in use at once), `build()` gives it back.
@@ -145,7 +186,7 @@ export class AttributeList {
    * The name that usually comes next in this shape, for the decoder to compare the next key's
    * bytes with instead of decoding them (undefined when there is no guess).
    */
-  expected(): KnownString | undefined {
+  expected(): ExpectedName | undefined {
     return this.node?.children?.[0];
   }
 

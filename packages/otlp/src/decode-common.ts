@@ -2,7 +2,7 @@
 // KeyValue/AnyValue attribute encoding (opentelemetry-proto v1 common.proto, resource.proto).
 import { OtlpDecodeError, within } from './errors';
 import type { AnyValue, InstrumentationScope, Resource } from './model';
-import { AttributeList } from './attribute-shapes';
+import { AttributeList, readExpectedString } from './attribute-shapes';
 import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from './protobuf-reader';
 
 export { AttributeList } from './attribute-shapes';
@@ -106,7 +106,8 @@ function readScalarKeyValue(reader: ProtobufReader, into: AttributeList, outer: 
   try {
     if (bytes[start] !== 0x0a) return false;
     reader.position = start + 1;
-    const key = reader.string(into.expected());
+    const expected = into.expected();
+    const key = reader.string(expected);
     if (reader.position >= end || bytes[reader.position] !== 0x12)
       return rewind(reader, start, end);
     reader.position++;
@@ -114,7 +115,11 @@ function readScalarKeyValue(reader: ProtobufReader, into: AttributeList, outer: 
     const valueEnd = reader.end;
     if (kvEnd !== end || valueEnd !== end || reader.position >= valueEnd)
       return rewind(reader, start, end);
-    const value = readScalar(reader, bytes[reader.position++] as number);
+    const tag = bytes[reader.position++] as number;
+    const value =
+      tag === 0x0a && expected !== undefined && key === expected.name
+        ? readExpectedString(reader, expected)
+        : readScalar(reader, tag);
     if (value === NOT_SCALAR || reader.position !== valueEnd) return rewind(reader, start, end);
     reader.end = outer;
     into.push(key, value);

@@ -139,6 +139,47 @@ describe('OTLP/protobuf decoding', () => {
     }
   });
 
+  it('reads string values that differ from the ones their attribute had before', () => {
+    // Short values are guessed from the last span of the shape; the guess must only be taken
+    // when the bytes match: same length with one byte changed, empty, non-ASCII, values that
+    // change on every span, long values.
+    const values = [
+      ...Array.from({ length: 5 }, () => 'openai'),
+      'openaj',
+      'penai!',
+      'OpenAI',
+      '',
+      'openai',
+      'öpenai',
+      ...Array.from({ length: 12 }, (_, index) => `model-${index}`),
+      'openai',
+      `${'x'.repeat(40)}1`,
+      `${'x'.repeat(40)}2`,
+      'openai',
+    ];
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
+    const tracer = provider.getTracer('values');
+    for (const value of values) {
+      tracer
+        .startSpan('s', { attributes: { 'gen_ai.provider.name': value, other: value, n: 1 } })
+        .end();
+    }
+    const bytes = ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans());
+    assert.ok(bytes);
+    for (let pass = 0; pass < 2; pass++) {
+      const decoded: object[] = decodeTraceRequest(bytes).flatMap((group) =>
+        group.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.attributes)),
+      );
+      assert.deepEqual(
+        decoded,
+        values.map((value) => ({ 'gen_ai.provider.name': value, other: value, n: 1 })),
+      );
+    }
+  });
+
   it('decodes what the OpenTelemetry JS serializer writes into exactly the SDK adapter output', () => {
     const spans = recordSpans();
     const bytes = ProtobufTraceSerializer.serializeRequest(spans);
