@@ -62,6 +62,20 @@ export function knownString(name: string): KnownString {
   return { name, bytes, words };
 }
 
+/** Ids met last, per size: reused in place (no allocation per id). */
+const RECENT_IDS = 2;
+const recentIds = (size: number): KnownString[] =>
+  Array.from({ length: RECENT_IDS }, () => ({
+    // All zero bytes until first used: their hex, so a match is never wrong.
+    name: '0'.repeat(size * 2),
+    bytes: new Uint8Array(size),
+    words: new Int32Array(size / 4),
+  }));
+const RECENT_TRACE_IDS = recentIds(16);
+const RECENT_SPAN_IDS = recentIds(8);
+let nextTraceSlot = 0;
+let nextSpanSlot = 0;
+
 export class ProtobufReader {
   position: number;
   /** Where the current message ends; `enter`/`leave` narrow it without a new reader. */
@@ -228,10 +242,24 @@ export class ProtobufReader {
     if (length === 0) return '';
     if (length !== size)
       throw new OtlpDecodeError(`expected ${size} bytes, got ${length}`).within(what);
+    const start = this.position;
+    this.position += length;
+    // Spans of a trace travel together, and a parent's span id is its children's parent id: the
+    // ids met last are compared first (four bytes at a time) before a new string is made.
+    const recent = size === 16 ? RECENT_TRACE_IDS : RECENT_SPAN_IDS;
+    for (let index = 0; index < recent.length; index++) {
+      const known = recent[index] as KnownString;
+      if (known.bytes.length === length && this.holds(known, start)) return known.name;
+    }
     // One flat string from C++: concatenating 16 two-character pieces builds a rope that every
     // later use (hashing, serialising) has to flatten.
-    const hex = this.bytes.toString('hex', this.position, this.position + length);
-    this.position += length;
+    const hex = this.bytes.toString('hex', start, start + length);
+    const slot = size === 16 ? nextTraceSlot++ % RECENT_IDS : nextSpanSlot++ % RECENT_IDS;
+    const known = recent[slot] as { name: string; bytes: Uint8Array; words: Int32Array };
+    known.name = hex;
+    known.bytes.set(this.bytes.subarray(start, start + length));
+    for (let index = 0; index < known.words.length; index++)
+      known.words[index] = this.view.getInt32(start + index * 4, true);
     return hex;
   }
 
