@@ -180,6 +180,74 @@ describe('OTLP/protobuf decoding', () => {
     }
   });
 
+  it('reads ids that differ by one byte from the ones met just before', () => {
+    // The decoder compares an id with the ones it met last before making a new string.
+    const traceIds = [
+      '0'.repeat(32),
+      `${'ab'.repeat(15)}01`,
+      `${'ab'.repeat(15)}02`,
+      `01${'ab'.repeat(15)}`,
+    ];
+    const spanIds = ['0'.repeat(16), 'cdcdcdcdcdcdcd01', 'cdcdcdcdcdcdcd02', '01cdcdcdcdcdcdcd'];
+    let traceCall = 0;
+    let spanCall = 0;
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      idGenerator: {
+        generateTraceId: () => traceIds[traceCall++ % traceIds.length] as string,
+        generateSpanId: () => spanIds[(spanCall++ * 3) % spanIds.length] as string,
+      },
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
+    const tracer = provider.getTracer('ids');
+    for (let index = 0; index < 24; index++) {
+      const parent = tracer.startSpan('parent');
+      tracer.startSpan('child', {}, trace.setSpan(context.active(), parent)).end();
+      parent.end();
+    }
+    const spans = exporter.getFinishedSpans();
+    const bytes = ProtobufTraceSerializer.serializeRequest(spans);
+    assert.ok(bytes);
+    const ids = (requests: ResourceSpans[]) =>
+      requests.flatMap((request) =>
+        request.scopeSpans.flatMap((scope) =>
+          scope.spans.map((span) => [span.traceId, span.spanId, span.parentSpanId ?? '']),
+        ),
+      );
+    const expected = ids(fromReadableSpans(spans));
+    assert.ok(new Set(expected.map((row) => row.join())).size > 8, 'ids vary');
+    assert.deepEqual(ids(decodeTraceRequest(bytes)), expected);
+    assert.deepEqual(ids(decodeTraceRequest(bytes)), expected);
+  });
+
+  it('reads all-zero ids as zeros, also as the first ids a process decodes', () => {
+    // The SDK never sends such ids (invalid), a hand-made client may: written here by hand.
+    const field = (number: number, bytes: number[]): number[] => [
+      (number << 3) | 2,
+      bytes.length,
+      ...bytes,
+    ];
+    const span = [
+      ...field(1, Array(16).fill(0)),
+      ...field(2, Array(8).fill(0)),
+      ...field(4, Array(8).fill(0)),
+      ...field(5, [0x78]),
+    ];
+    const request = Buffer.from(field(1, field(2, field(2, span))));
+    const script = `
+      const { decodeTraceRequest } = require(${JSON.stringify(join(__dirname, '..', 'dist'))});
+      const span = decodeTraceRequest(Buffer.from(process.argv[1], 'hex'))[0].scopeSpans[0].spans[0];
+      process.stdout.write(JSON.stringify([span.traceId, span.spanId, span.parentSpanId ?? null]));`;
+    const child = spawnSync(process.execPath, ['-e', script, request.toString('hex')], {
+      encoding: 'utf8',
+    });
+    assert.equal(child.status, 0, child.stderr);
+    const zeros = ['0'.repeat(32), '0'.repeat(16), '0'.repeat(16)];
+    assert.deepEqual(JSON.parse(child.stdout), zeros);
+    const here = decodeTraceRequest(request)[0]?.scopeSpans[0]?.spans[0];
+    assert.deepEqual([here?.traceId, here?.spanId, here?.parentSpanId], zeros);
+  });
+
   it('decodes what the OpenTelemetry JS serializer writes into exactly the SDK adapter output', () => {
     const spans = recordSpans();
     const bytes = ProtobufTraceSerializer.serializeRequest(spans);
