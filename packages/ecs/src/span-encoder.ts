@@ -21,6 +21,15 @@ const CONSUMER = 5;
 /** UNSET is not a failure: only ERROR is. */
 const OUTCOMES = ['unknown', 'success', 'failure'] as const;
 
+// The constant text between a span document's first values, whole.
+const SPAN_TRACE = '","processor":{"event":"span"},"trace":{"id":"';
+const TRANSACTION_TRACE = '","processor":{"event":"transaction"},"trace":{"id":"';
+const KIND_MEMBERS = KIND_NAMES.map((kind) => `,"kind":"${kind}"`);
+const KIND_CLOSED = KIND_MEMBERS.map((members) => `${members}}`);
+const UNSPECIFIED_KIND = KIND_MEMBERS[0] as string;
+const OUTCOME_END = OUTCOMES.map((outcome) => `,"outcome":"${outcome}"}`);
+const UNKNOWN_OUTCOME_END = OUTCOME_END[0] as string;
+
 /**
  * Spans → `traces-elkhound-{namespace}` documents; their events → `logs-elkhound-{namespace}`
  * documents linked by trace.id / span.id (exceptions with the ECS error fields).
@@ -88,14 +97,14 @@ function encodeSpan(
   // The members no attribute can reach are written as text, not built as objects to be
   // serialised: ids are lowercase hex from every decoder and from the SDK, and need no escaping.
   const name = JSON.stringify(span.name);
-  let fixed = `"@timestamp":"${isoNanos(span.startTime)}","processor":{"event":"${entry ? 'transaction' : 'span'}"},"trace":{"id":"${span.traceId}"},"span":{"id":"${span.spanId}","name":${name},"kind":"${KIND_NAMES[span.kind] ?? 'UNSPECIFIED'}"`;
+  // Constant text is taken whole from tables: fewer pieces for V8 to join into the document.
+  let fixed = `"@timestamp":"${isoNanos(span.startTime)}${entry ? TRANSACTION_TRACE : SPAN_TRACE}${span.traceId}"},"span":{"id":"${span.spanId}","name":${name}`;
   if (span.links.length > 0) {
     let links = '';
     for (const link of span.links)
       links += `${links ? ',' : ''}{"trace":{"id":"${link.traceId}"},"span":{"id":"${link.spanId}"}}`;
-    fixed += `,"links":[${links}]`;
-  }
-  fixed += '}';
+    fixed += `${KIND_MEMBERS[span.kind] ?? UNSPECIFIED_KIND},"links":[${links}]}`;
+  } else fixed += KIND_CLOSED[span.kind] ?? `${UNSPECIFIED_KIND}}`;
   if (span.parentSpanId) fixed += `,"parent":{"id":"${span.parentSpanId}"}`;
   if (entry)
     fixed += `,"transaction":{"id":"${span.spanId}","name":${name},"type":"${transactionType(span)}"}`;
@@ -105,7 +114,7 @@ function encodeSpan(
     if (transactionId !== undefined)
       fixed += `,"transaction":{"id":${JSON.stringify(transactionId)}}`;
   }
-  fixed += `,"event":{"kind":"event","duration":${durationNanos(span.startTime, span.endTime)},"outcome":"${OUTCOMES[span.status.code] ?? 'unknown'}"}`;
+  fixed += `,"event":{"kind":"event","duration":${durationNanos(span.startTime, span.endTime)}${OUTCOME_END[span.status.code] ?? UNKNOWN_OUTCOME_END}`;
   const id = spanDocumentId(span.traceId, span.spanId);
   const errorMessage = span.status.code === 2 ? span.status.message : undefined;
   if (!errorMessage && plans !== undefined) {
