@@ -14,6 +14,15 @@ import { bulkBody, documentBytes, writeBulkLines } from '../src/bulk-request';
 import { EncodedDocument } from '../src/encoded-document';
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter } from '../src/retry';
 
+/** A document as the encoders make them: its own head and a tail its group shares. */
+const headAndTail = (id: string, dataStream: string, head: string, tail: string): EcsDocument => ({
+  id,
+  dataStream,
+  source: head + tail,
+  head,
+  tail,
+});
+
 describe('bulk units', () => {
   it('classifies bulk items: 201 created, 409 duplicate, 429/5xx retryable, 400 rejected', () => {
     assert.equal(classifyItem(201).kind, 'created');
@@ -49,27 +58,9 @@ describe('bulk units', () => {
       { id: 'ab12', dataStream: 'logs-elkhound-default', source: '{"message":"«ünïcode» 🚀"}' },
       { id: 'ïd "quoted"', dataStream: 'logs-elkhound-default', source: '{"a":1}' },
       // The encoders' documents: the shared tail is encoded once, the head per document.
-      {
-        id: 'cd34',
-        dataStream: 'traces-elkhound-default',
-        source: `{"a":"é"${tail}`,
-        head: '{"a":"é"',
-        tail,
-      },
-      {
-        id: 'ef56',
-        dataStream: 'traces-elkhound-default',
-        source: `{"b":2${tail}`,
-        head: '{"b":2',
-        tail,
-      },
-      {
-        id: 'ef57',
-        dataStream: 'logs-elkhound-default',
-        source: '{"c":3,"x":1}',
-        head: '{"c":3',
-        tail: ',"x":1}',
-      },
+      headAndTail('cd34', 'traces-elkhound-default', '{"a":"é"', tail),
+      headAndTail('ef56', 'traces-elkhound-default', '{"b":2', tail),
+      headAndTail('ef57', 'logs-elkhound-default', '{"c":3', ',"x":1}'),
     ];
     const expected = batch
       .map((document) => actionLine(document) + document.source + '\n')
@@ -90,13 +81,7 @@ describe('bulk units', () => {
       { id: 'ab12', dataStream: 'logs-elkhound-default', source: '{"message":"«ü» 🚀"}' },
       { id: 'ïd "quoted" \\', dataStream: 'logs-elkhound-default', source: '{"a":1}' },
       { id: 'ïd', dataStream: 'logs-elkhound-ü', source: '{"b":[1,2]}' },
-      {
-        id: 'cd34',
-        dataStream: 'traces-elkhound-default',
-        source: `{"a":"é"${tail}`,
-        head: '{"a":"é"',
-        tail,
-      },
+      headAndTail('cd34', 'traces-elkhound-default', '{"a":"é"', tail),
     ];
     // Two buffers of bulk lines, as two queue records hold them; the second's first document
     // starts at the offset where the first buffer's last one ends (a run must not cross buffers).
