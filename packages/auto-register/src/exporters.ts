@@ -2,7 +2,7 @@
 // none (sdk-node 0.301: utils getSpanProcessorsFromEnv, NodeSDK.configureLoggerProviderFromEnv).
 // NodeSDK keeps those helpers private and drops them as soon as `spanProcessors` or
 // `logRecordProcessors` are passed, which Elkhound must do to put its transaction-id processors
-// first; so they are rebuilt here, value for value, warning for warning.
+// first; so they are rebuilt here, value for value, with its warnings.
 import { diag } from '@opentelemetry/api';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
@@ -54,23 +54,37 @@ function positiveNumberFromEnv(key: string): number | undefined {
   return value;
 }
 
-function otlpTraceExporter(): SpanExporter {
+type OtlpProtocol = 'grpc' | 'http/json' | 'http/protobuf';
+
+/**
+ * The OTLP exporter of one signal for OTEL_EXPORTER_OTLP_{TRACES,LOGS}_PROTOCOL, else
+ * OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf (also for an unknown value, with NodeSDK's
+ * warning).
+ */
+function otlpExporter<T>(signal: 'traces' | 'logs', make: Record<OtlpProtocol, () => T>): T {
   const protocol =
-    stringFromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ??
-    stringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL') ??
-    'http/protobuf';
-  switch (protocol) {
-    case 'grpc':
-      return new GrpcTraceExporter();
-    case 'http/json':
-      return new JsonTraceExporter();
-    case 'http/protobuf':
-      return new ProtoTraceExporter();
-    default:
-      diag.warn(`Unsupported OTLP traces protocol: ${protocol}. Using http/protobuf.`);
-      return new ProtoTraceExporter();
-  }
+    (
+      stringFromEnv(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`) ??
+      stringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL')
+    )?.trim() || 'http/protobuf';
+  if (Object.hasOwn(make, protocol)) return make[protocol as OtlpProtocol]();
+  diag.warn(`Unsupported OTLP ${signal} protocol: "${protocol}". Using http/protobuf.`);
+  return make['http/protobuf']();
 }
+
+const otlpTraceExporter = (): SpanExporter =>
+  otlpExporter<SpanExporter>('traces', {
+    grpc: () => new GrpcTraceExporter(),
+    'http/json': () => new JsonTraceExporter(),
+    'http/protobuf': () => new ProtoTraceExporter(),
+  });
+
+const otlpLogExporter = (): LogRecordExporter =>
+  otlpExporter<LogRecordExporter>('logs', {
+    grpc: () => new GrpcLogExporter(),
+    'http/json': () => new JsonLogExporter(),
+    'http/protobuf': () => new ProtoLogExporter(),
+  });
 
 /**
  * The exporting span processors of OTEL_TRACES_EXPORTER (otlp by default, zipkin, console;
@@ -119,25 +133,6 @@ export function spanProcessorsFromEnv(): SpanProcessor[] {
   if (processors.length === 0)
     diag.warn('Unable to set up trace exporter(s) due to invalid exporter and/or protocol values.');
   return processors;
-}
-
-function otlpLogExporter(): LogRecordExporter {
-  const protocol =
-    (
-      stringFromEnv('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL') ??
-      stringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL')
-    )?.trim() || 'http/protobuf';
-  switch (protocol) {
-    case 'grpc':
-      return new GrpcLogExporter();
-    case 'http/json':
-      return new JsonLogExporter();
-    case 'http/protobuf':
-      return new ProtoLogExporter();
-    default:
-      diag.warn(`Unsupported OTLP logs protocol: "${protocol}". Using http/protobuf.`);
-      return new ProtoLogExporter();
-  }
 }
 
 /**
