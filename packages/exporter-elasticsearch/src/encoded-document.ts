@@ -3,11 +3,14 @@ import type { EcsDocument } from '@elkhound/ecs';
 /**
  * A document kept as its two bulk lines — the `create` action line and the source line, each
  * ending in `\n` — at `bytes[start, end)`, as the sidecar's queue stores documents. A bulk body
- * copies those bytes as they are; the id, data stream and source are read from them only when
- * something asks (a retry of this document alone, a rejection, the file sink).
+ * copies those bytes as they are; the id and data stream (from the action line) and the source
+ * are read from them only when something asks (a retry of this document alone, a rejection, the
+ * file sink), each once.
  */
 export class EncodedDocument implements EcsDocument {
-  private decoded: { id: string; dataStream: string; source: string } | undefined;
+  private action: { id: string; dataStream: string } | undefined;
+  private text: string | undefined;
+  private actionEnd = -1;
 
   constructor(
     readonly bytes: Buffer,
@@ -16,30 +19,36 @@ export class EncodedDocument implements EcsDocument {
   ) {}
 
   get id(): string {
-    return this.decode().id;
+    return (this.action ??= this.readAction()).id;
   }
 
   get dataStream(): string {
-    return this.decode().dataStream;
+    return (this.action ??= this.readAction()).dataStream;
   }
 
   get source(): string {
-    return this.decode().source;
+    return (this.text ??= this.bytes.toString('utf8', this.lineBreak() + 1, this.end - 1));
   }
 
-  private decode(): { id: string; dataStream: string; source: string } {
-    if (this.decoded !== undefined) return this.decoded;
-    const actionEnd = this.bytes.indexOf(0x0a, this.start);
-    if (actionEnd === -1 || actionEnd >= this.end - 1 || this.bytes[this.end - 1] !== 0x0a) {
-      throw new Error('encoded document: expected an action line and a source line');
+  /** The source line's bytes, its `\n` included (a view, not a copy). */
+  sourceLine(): Buffer {
+    return this.bytes.subarray(this.lineBreak() + 1, this.end);
+  }
+
+  /** Where the action line ends. */
+  private lineBreak(): number {
+    if (this.actionEnd === -1) {
+      const at = this.bytes.indexOf(0x0a, this.start);
+      if (at === -1 || at >= this.end - 1 || this.bytes[this.end - 1] !== 0x0a) {
+        throw new Error('encoded document: expected an action line and a source line');
+      }
+      this.actionEnd = at;
     }
-    const { id, dataStream } = parseAction(this.bytes.toString('utf8', this.start, actionEnd));
-    this.decoded = {
-      id,
-      dataStream,
-      source: this.bytes.toString('utf8', actionEnd + 1, this.end - 1),
-    };
-    return this.decoded;
+    return this.actionEnd;
+  }
+
+  private readAction(): { id: string; dataStream: string } {
+    return parseAction(this.bytes.toString('utf8', this.start, this.lineBreak()));
   }
 }
 

@@ -121,6 +121,11 @@ describe('bulk units', () => {
       bulkBody(reordered).toString('utf8'),
       bulkBody([plain[2], plain[0], plain[3], plain[1]] as EcsDocument[]).toString('utf8'),
     );
+    // The source line as bytes, without decoding it (the file sink writes it as it is).
+    assert.deepEqual(
+      again.map((document) => document.sourceLine().toString('utf8')),
+      plain.map((document) => `${document.source}\n`),
+    );
     assert.throws(
       () => new EncodedDocument(Buffer.from('{"create":{}}\n{}\n'), 0, 17).id,
       /create action/,

@@ -1,6 +1,7 @@
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EcsDocument } from '@elkhound/ecs';
+import { EncodedDocument } from '@elkhound/exporter-elasticsearch';
 import type { Sink } from './sink';
 
 export interface FileSinkOptions {
@@ -42,15 +43,19 @@ export class FileSink implements Sink {
   }
 
   private async write(documents: readonly EcsDocument[]): Promise<void> {
-    const byStream = new Map<string, string>();
+    // Source lines per data stream; a document read from the queue gives its line as bytes.
+    const byStream = new Map<string, Buffer[]>();
     for (const document of documents) {
-      byStream.set(
-        document.dataStream,
-        (byStream.get(document.dataStream) ?? '') + document.source + '\n',
-      );
+      const line =
+        document instanceof EncodedDocument
+          ? document.sourceLine()
+          : Buffer.from(`${document.source}\n`, 'utf8');
+      const lines = byStream.get(document.dataStream);
+      if (lines === undefined) byStream.set(document.dataStream, [line]);
+      else lines.push(line);
     }
-    for (const [dataStream, text] of byStream) {
-      const bytes = Buffer.from(text, 'utf8');
+    for (const [dataStream, lines] of byStream) {
+      const bytes = Buffer.concat(lines);
       let file = await this.fileFor(dataStream);
       if (file.size > 0 && file.size + bytes.length > this.options.maxFileBytes) {
         await this.rotate(dataStream);
