@@ -90,5 +90,15 @@ describe('NDJSON file sink', () => {
     };
     assert.equal(first.service.name, 'files');
     assert.equal(first.span.name, 'chat gpt-4o');
+    // Every line of every file is one whole span document (nothing of the queue's action lines).
+    for (const name of files) {
+      const lines = readFileSync(join(directory, name), 'utf8').split('\n');
+      assert.equal(lines.pop(), '', `${name} ends with a newline`);
+      for (const line of lines) {
+        const document = JSON.parse(line) as { span?: { id?: string }; create?: unknown };
+        assert.equal(document.create, undefined);
+        assert.match(document.span?.id ?? '', /^[0-9a-f]{16}$/);
+      }
+    }
   });
 });
