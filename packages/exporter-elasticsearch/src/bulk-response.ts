@@ -42,14 +42,22 @@ export function parseBulkResponse(body: Buffer, count: number): ItemOutcome[] {
   for (let index = 0; index < count; index++) {
     const item = items[index] ?? {};
     const result = item.create ?? Object.values(item)[0] ?? {};
+    if (result.status === 201) {
+      outcomes[index] = CREATED;
+      continue;
+    }
     outcomes[index] = classifyItem(result.status ?? 0, result.error);
   }
   return outcomes;
 }
 
+// Nearly every item of an answer is one of these: shared, not made per document.
+const CREATED: ItemOutcome = Object.freeze({ kind: 'created' });
+const DUPLICATE: ItemOutcome = Object.freeze({ kind: 'duplicate' });
+
 export function classifyItem(status: number, error?: BulkItemError): ItemOutcome {
-  if (status >= 200 && status < 300) return { kind: 'created' };
-  if (status === 409) return { kind: 'duplicate' };
+  if (status >= 200 && status < 300) return CREATED;
+  if (status === 409) return DUPLICATE;
   const errorType = error?.type ?? `http_${status}`;
   const reason =
     [error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ') || 'no reason given';
