@@ -4,15 +4,22 @@ import type { EcsDocument } from './types';
 // the sidecar's queue records). A document from the encoders is its head and the tail its group
 // shares: the tail is encoded once per group and its bytes copied, the head encoded per document.
 
-let lastTail = '';
-let lastTailBytes = Buffer.alloc(0);
+// The tails met last: a span's documents and its events' (two data streams, two tails) alternate.
+const RECENT_TAILS = 4;
+const recentTails: string[] = new Array<string>(RECENT_TAILS).fill('');
+const recentTailBytes: Buffer[] = new Array<Buffer>(RECENT_TAILS).fill(Buffer.alloc(0));
+let nextTailSlot = 0;
 
 function tailBytes(tail: string): Buffer {
-  if (tail !== lastTail) {
-    lastTailBytes = Buffer.from(tail, 'utf8');
-    lastTail = tail;
+  for (let index = 0; index < RECENT_TAILS; index++) {
+    if (recentTails[index] === tail) return recentTailBytes[index] as Buffer;
   }
-  return lastTailBytes;
+  const slot = nextTailSlot;
+  nextTailSlot = (slot + 1) % RECENT_TAILS;
+  const bytes = Buffer.from(tail, 'utf8');
+  recentTails[slot] = tail;
+  recentTailBytes[slot] = bytes;
+  return bytes;
 }
 
 /** The UTF-8 length of `document.source`. */
