@@ -3,6 +3,7 @@ import type { PriceBook, PriceQuery, Usage } from '@elkhound/pricing';
 import { DefaultPricing } from './default-pricing';
 import { costAttributes } from './cost';
 import * as semconv from './semconv';
+import { StatelessProcessor } from './stateless-processor';
 
 /** What the processor reads of, and writes on, an SDK span that is ending (still writable). */
 interface EndingSpan {
@@ -30,10 +31,12 @@ function count(value: AttributeValue | undefined): number | undefined {
  * `elkhound.usage.delegated` (its call is counted on Elkhound's span) is left alone: one call,
  * one cost. Register it before the exporting processors.
  */
-export class GenAICostSpanProcessor {
+export class GenAICostSpanProcessor extends StatelessProcessor {
   private readonly defaultPricing = new DefaultPricing();
 
-  constructor(private readonly options: GenAICostSpanProcessorOptions = {}) {}
+  constructor(private readonly options: GenAICostSpanProcessorOptions = {}) {
+    super();
+  }
 
   onStart(): void {}
 
@@ -84,14 +87,6 @@ export class GenAICostSpanProcessor {
   }
 
   onEnd(): void {}
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
 
   private priceBook(): PriceBook | undefined {
     return this.options.pricing ?? this.defaultPricing.get();

@@ -14,9 +14,6 @@ export {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
 } from './config';
 export { OPENAI_COMPATIBLE_HOSTS } from './providers/openai/index';
-export {
-  ATTR_ELKHOUND_TRANSACTION_ID,
-  TransactionLogRecordProcessor,
-  TransactionSpanProcessor,
-} from './transaction';
+export { TransactionLogRecordProcessor, TransactionSpanProcessor } from './transaction';
+export { ATTR_ELKHOUND_TRANSACTION_ID } from './semconv';
 export { GenAICostSpanProcessor, type GenAICostSpanProcessorOptions } from './cost-processor';

@@ -126,43 +126,24 @@ function writeCanonical(value: unknown, sink: Sink): void {
     return;
   }
   const record = value as Record<string, unknown>;
-  const names = Object.keys(record);
-  let plain = true;
-  for (let index = 0; index < names.length; index++) {
-    if (needsNormalising.test(names[index] as string)) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) {
-    // ASCII names (nearly all): sorted as they are (the default sort compares UTF-16 code units).
-    names.sort();
-    sink.write('{');
-    let first = true;
-    for (let index = 0; index < names.length; index++) {
-      const name = names[index] as string;
-      const member = record[name];
-      if (member === undefined) continue;
-      sink.write(first ? `${JSON.stringify(name)}:` : `,${JSON.stringify(name)}:`);
-      first = false;
-      writeCanonical(member, sink);
-    }
-    sink.write('}');
-    return;
-  }
-  const keys: Array<readonly [string, string]> = [];
-  for (const key of names) {
-    if (record[key] === undefined) continue;
-    keys.push([needsNormalising.test(key) ? key.normalize('NFC') : key, key]);
-  }
-  keys.sort(compareKeys);
+  // Members sorted by their NFC-normalised names. ASCII names (nearly all) need no normalising
+  // and sort as they are (the default sort compares UTF-16 code units, as compareKeys does).
+  let keys = Object.keys(record);
+  let names = keys;
+  if (keys.some((key) => needsNormalising.test(key))) {
+    const pairs = keys.map((key) => [key.normalize('NFC'), key] as const);
+    pairs.sort(compareKeys);
+    names = pairs.map((pair) => pair[0]);
+    keys = pairs.map((pair) => pair[1]);
+  } else keys.sort();
   sink.write('{');
+  let first = true;
   for (let index = 0; index < keys.length; index++) {
-    const [normalised, key] = keys[index] as readonly [string, string];
-    if (index > 0) sink.write(',');
-    sink.write(JSON.stringify(normalised));
-    sink.write(':');
-    writeCanonical(record[key], sink);
+    const member = record[keys[index] as string];
+    if (member === undefined) continue;
+    sink.write(`${first ? '' : ','}${JSON.stringify(names[index])}:`);
+    first = false;
+    writeCanonical(member, sink);
   }
   sink.write('}');
 }

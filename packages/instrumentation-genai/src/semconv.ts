@@ -50,10 +50,10 @@ export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings' as const;
  * or orchestrate model calls and never carry a call's usage or cost of their own.
  */
 export const GEN_AI_MODEL_CALL_OPERATIONS: ReadonlySet<string> = new Set([
-  'chat',
+  GEN_AI_OPERATION_CHAT,
   'text_completion',
   'generate_content',
-  'embeddings',
+  GEN_AI_OPERATION_EMBEDDINGS,
   'rerank',
 ]);
 
@@ -98,9 +98,14 @@ export const ATTR_ELKHOUND_PROMPT_HASH = 'elkhound.prompt.hash' as const;
 export const ATTR_ELKHOUND_PROMPT_SYSTEM_HASH = 'elkhound.prompt.system_hash' as const;
 export const ATTR_ELKHOUND_COMPLETION_HASH = 'elkhound.completion.hash' as const;
 export const ATTR_ELKHOUND_ERROR_CATEGORY = 'elkhound.error.category' as const;
-/** A stream the app left unread ended by the idle timeout or garbage collection. */
 export const ATTR_ELKHOUND_USAGE_DELEGATED = 'elkhound.usage.delegated' as const;
+/** A stream the app left unread ended by the idle timeout or garbage collection. */
 export const ATTR_ELKHOUND_STREAM_ABANDONED = 'elkhound.stream.abandoned' as const;
+/**
+ * The span id (16 hex) of the local root of the trace: the entry span (transaction) a span or a
+ * log record belongs to. The ECS mapping turns it into `transaction.id`.
+ */
+export const ATTR_ELKHOUND_TRANSACTION_ID = 'elkhound.transaction.id' as const;
 /** Elkhound's cost instrument: a histogram of USD per call (its sum is the spend). */
 export const METRIC_ELKHOUND_CLIENT_COST = 'elkhound.gen_ai.client.cost' as const;
 export const BUCKETS_COST_USD = [

@@ -52,13 +52,12 @@ export function observeIterator<Chunk>(
       observer.reading?.(true);
       let pending: Promise<IteratorResult<Chunk>>;
       try {
-        pending = iterator.next(...args);
+        pending = Promise.resolve(iterator.next(...args));
       } catch (error) {
-        observer.reading?.(false);
-        finish(error);
-        return Promise.reject(error);
+        // Thrown rather than rejected: the same ending as a rejection.
+        pending = Promise.reject(error);
       }
-      return Promise.resolve(pending).then(onResult, onError);
+      return pending.then(onResult, onError);
     },
     async return(value?: unknown) {
       finish();

@@ -8,12 +8,8 @@ import {
   type Span,
   type SpanContext,
 } from '@opentelemetry/api';
-
-/**
- * The span id (16 hex) of the local root of the trace: the entry span (transaction) a span or a
- * log record belongs to. The ECS mapping turns it into `transaction.id`.
- */
-export const ATTR_ELKHOUND_TRANSACTION_ID = 'elkhound.transaction.id' as const;
+import { ATTR_ELKHOUND_TRANSACTION_ID } from './semconv';
+import { StatelessProcessor } from './stateless-processor';
 
 /**
  * What the processors read of an SDK span: `Span` of @opentelemetry/sdk-trace, described here so
@@ -56,7 +52,7 @@ function rootOf(span: Span): string {
  * Stamps `elkhound.transaction.id` on every span that is not itself an entry span, with the id of
  * the local entry span above it. Register it before the exporting processors.
  */
-export class TransactionSpanProcessor {
+export class TransactionSpanProcessor extends StatelessProcessor {
   onStart(span: StartedSpan, parentContext: Context): void {
     try {
       if (isEntry(span)) return;
@@ -70,14 +66,6 @@ export class TransactionSpanProcessor {
   }
 
   onEnd(): void {}
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 /**
@@ -85,7 +73,7 @@ export class TransactionSpanProcessor {
  * local entry span (the span's own id when it is the entry span). Register it before the
  * exporting processors.
  */
-export class TransactionLogRecordProcessor {
+export class TransactionLogRecordProcessor extends StatelessProcessor {
   onEmit(record: WritableLogRecord, context?: Context): void {
     try {
       const span = trace.getSpan(context ?? api.active());
@@ -96,13 +84,5 @@ export class TransactionLogRecordProcessor {
     } catch (error) {
       diag.error('elkhound: could not stamp the transaction id on a log record', error);
     }
-  }
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
   }
 }
