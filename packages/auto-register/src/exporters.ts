@@ -136,13 +136,21 @@ export function spanProcessorsFromEnv(): SpanProcessor[] {
 }
 
 /**
+ * OTEL_LOGS_EXPORTER as NodeSDK reads it: unset or empty means otlp, `none` anywhere means none;
+ * `given` says whether it was set at all.
+ */
+function logExporterNames(): { names: string[]; given: boolean } {
+  const listed = listFromEnv('OTEL_LOGS_EXPORTER') ?? [];
+  if (listed.length === 0) return { names: ['otlp'], given: false };
+  return { names: listed.includes('none') ? [] : Array.from(new Set(listed)), given: true };
+}
+
+/**
  * Whether OTEL_LOGS_EXPORTER names an exporter, so that NodeSDK would create a logger provider:
  * decided before the NodeSDK is constructed; reports nothing (logRecordProcessorsFromEnv does).
  */
 export function logsExported(): boolean {
-  const names = listFromEnv('OTEL_LOGS_EXPORTER') ?? [];
-  if (names.length === 0) return true;
-  return !names.includes('none') && names.some((name) => name === 'otlp' || name === 'console');
+  return logExporterNames().names.some((name) => name === 'otlp' || name === 'console');
 }
 
 /**
@@ -151,12 +159,9 @@ export function logsExported(): boolean {
  * OTEL_BLRP_*; console gets a simple processor.
  */
 export function logRecordProcessorsFromEnv(): LogRecordProcessor[] {
-  const names = Array.from(new Set(listFromEnv('OTEL_LOGS_EXPORTER') ?? []));
-  if (names.length === 0) {
-    diag.debug('OTEL_LOGS_EXPORTER is empty. Using default otlp exporter.');
-    names.push('otlp');
-  }
-  if (names.includes('none')) {
+  const { names, given } = logExporterNames();
+  if (!given) diag.debug('OTEL_LOGS_EXPORTER is empty. Using default otlp exporter.');
+  else if (names.length === 0) {
     diag.info('OTEL_LOGS_EXPORTER contains "none". Logger provider will not be initialized.');
     return [];
   }

@@ -113,10 +113,15 @@ describe('@elkhound/auto-register in real processes', function () {
     const byName = (name: string) => receiver.spans().find((span) => span.name === name);
     const byBody = (body: string) =>
       receiver.logRecords().find((record) => record.body?.stringValue === body);
+    /** The transaction app under `--require`, with `env` and `extra`; it must exit 0. */
+    const runApp = async (extra: Record<string, string> = {}) => {
+      const result = await run('--require', 'transaction.cjs', { ...env, ...extra });
+      assert.equal(result.code, 0, result.output);
+      return result;
+    };
 
     it('a log written inside a child span, and the spans under the root, carry the root span id (http/json)', async () => {
-      const result = await run('--require', 'transaction.cjs', env);
-      assert.equal(result.code, 0, result.output);
+      const result = await runApp();
       const root = byName('handle order');
       const child = byName('summarise');
       const llm = byName('chat gpt-4o-mini');
@@ -148,12 +153,10 @@ describe('@elkhound/auto-register in real processes', function () {
     });
 
     it('honours OTEL_EXPORTER_OTLP_PROTOCOL and the per-signal protocols (http/protobuf)', async () => {
-      const result = await run('--require', 'transaction.cjs', {
-        ...env,
+      await runApp({
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json',
       });
-      assert.equal(result.code, 0, result.output);
       assert.deepEqual(
         [...new Set(receiver.contentTypes['/v1/traces'])],
         ['application/x-protobuf'],
@@ -163,11 +166,7 @@ describe('@elkhound/auto-register in real processes', function () {
     });
 
     it('OTEL_TRACES_EXPORTER=none: no spans (no tracer provider), logs still exported, without a transaction id', async () => {
-      const result = await run('--require', 'transaction.cjs', {
-        ...env,
-        OTEL_TRACES_EXPORTER: 'none',
-      });
-      assert.equal(result.code, 0, result.output);
+      const result = await runApp({ OTEL_TRACES_EXPORTER: 'none' });
       assert.match(result.output, /Your order has two items/);
       assert.equal(receiver.contentTypes['/v1/traces'], undefined);
       const inside = byBody('inside the child span');
@@ -178,11 +177,7 @@ describe('@elkhound/auto-register in real processes', function () {
     });
 
     it('OTEL_LOGS_EXPORTER=none: no logs (no logger provider), spans still stamped', async () => {
-      const result = await run('--require', 'transaction.cjs', {
-        ...env,
-        OTEL_LOGS_EXPORTER: 'none',
-      });
-      assert.equal(result.code, 0, result.output);
+      await runApp({ OTEL_LOGS_EXPORTER: 'none' });
       assert.equal(receiver.contentTypes['/v1/logs'], undefined);
       const root = byName('handle order');
       assert.ok(root);
@@ -190,12 +185,7 @@ describe('@elkhound/auto-register in real processes', function () {
     });
 
     it('OTEL_TRACES_EXPORTER=none and OTEL_LOGS_EXPORTER=none: nothing sent, the app runs as before', async () => {
-      const result = await run('--require', 'transaction.cjs', {
-        ...env,
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
-      });
-      assert.equal(result.code, 0, result.output);
+      const result = await runApp({ OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });
       assert.match(result.output, /Your order has two items/);
       assert.deepEqual(receiver.contentTypes, {});
     });
