@@ -93,7 +93,6 @@ interface Workload {
   stream(): Promise<void>;
 }
 
-/** The fixture's events with its middle (content) event repeated CHUNKS times. */
 /**
  * A stream's events, each encoded once: the role/first events, CHUNKS copies of one content
  * event, and the closing events. Served one event per read, as a provider's stream arrives over

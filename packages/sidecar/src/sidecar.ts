@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { InFlightBudget } from './receiver/budget';
 import { describeConnection } from '@elkhound/exporter-elasticsearch';
 import type { SidecarConfig } from './config';
 import { DeadLetterQueue } from './dlq/dead-letter-queue';
 import { errorFields, type Logger } from './log';
 import { QueueConsumer } from './queue/consumer';
 import { DurableQueue } from './queue/durable-queue';
+import { InFlightBudget } from './receiver/budget';
 import { GrpcReceiver } from './receiver/grpc-receiver';
 import { HttpReceiver } from './receiver/http-receiver';
 import { Ingest } from './receiver/ingest';

@@ -4,6 +4,10 @@
  * A request that does not fit is refused as busy (HTTP 503 / gRPC UNAVAILABLE, both with a retry
  * delay), so no mix of clients can grow the sidecar's memory beyond the budget.
  */
+/** What a client refused for the budget is told (HTTP and gRPC alike). */
+export const BUDGET_FULL_MESSAGE =
+  'the receiver holds as many request bytes as it may at once; retry shortly';
+
 export class InFlightBudget {
   private held = 0;
 

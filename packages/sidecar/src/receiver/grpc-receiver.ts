@@ -4,7 +4,7 @@ import { errorFields, type Logger } from '../log';
 import { exportResponse, retryInfoAny, rpcStatus } from '../protobuf-writer';
 import type { SelfMetrics } from '../self-metrics';
 import { bearerMatches } from './auth';
-import type { InFlightBudget } from './budget';
+import { BUDGET_FULL_MESSAGE, type InFlightBudget } from './budget';
 import type { Ingest, IngestResult } from './ingest';
 import { SIGNALS, type SignalHandler } from './signals';
 
@@ -117,11 +117,10 @@ export class GrpcReceiver {
     }
     const bytes = call.request.length;
     if (!this.options.budget.take(bytes)) {
-      const message = 'the receiver holds as many request bytes as it may at once; retry shortly';
       return fail(
         grpc.status.UNAVAILABLE,
-        message,
-        retryMetadata(grpc.status.UNAVAILABLE, message, 1),
+        BUDGET_FULL_MESSAGE,
+        retryMetadata(grpc.status.UNAVAILABLE, BUDGET_FULL_MESSAGE, 1),
       );
     }
     let result: IngestResult;

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { InFlightBudget } from './budget';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import { errorFields } from '../log';
 import { exportResponse, rpcStatus } from '../protobuf-writer';
 import type { SelfMetrics } from '../self-metrics';
 import { bearerMatches } from './auth';
+import { BUDGET_FULL_MESSAGE, type InFlightBudget } from './budget';
 import type { Ingest, IngestResult } from './ingest';
 import { SIGNALS, type SignalHandler } from './signals';
 
@@ -17,8 +17,10 @@ export interface HttpReceiverOptions {
   port: number;
   maxRequestBytes: number;
   maxDecompressedBytes: number;
-  /** Request bytes (as received and decompressed) held by all requests at once; over it: 503. */
-  /** Shared with the gRPC receiver. */
+  /**
+   * Request bytes (as received and decompressed) held by all requests at once, shared with the
+   * gRPC receiver; over it: 503.
+   */
   budget: InFlightBudget;
   authToken: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
@@ -171,10 +173,7 @@ export class HttpReceiver {
   /** Takes `bytes` more of the in-flight budget for a request, or refuses with a 503. */
   private reserve(reservation: Reservation, bytes: number): void {
     if (!this.options.budget.take(bytes)) {
-      throw new HttpProblem(
-        503,
-        'the receiver holds as many request bytes as it may at once; retry shortly',
-      );
+      throw new HttpProblem(503, BUDGET_FULL_MESSAGE);
     }
     reservation.bytes += bytes;
   }
@@ -298,12 +297,7 @@ export class HttpReceiver {
           error instanceof RangeError
         ) {
           if (cap < maxOutputLength) {
-            return reject(
-              new HttpProblem(
-                503,
-                'the receiver holds as many request bytes as it may at once; retry shortly',
-              ),
-            );
+            return reject(new HttpProblem(503, BUDGET_FULL_MESSAGE));
           }
           return reject(
             new HttpProblem(
