@@ -287,7 +287,8 @@ function write(plan: Plan): string {
   for (let index = 0; index < folded.steady.length; index++) {
     const slot = folded.steady[index] as number;
     const value = scratchValues[slots[slot] as number];
-    if (value !== folded.steadyValues[index] || typeof value === 'object') {
+    // Steady values are never objects (fold leaves those as holes): identity is equality here.
+    if (value !== folded.steadyValues[index]) {
       // Folded again without it; the check starts over on the new fold's steady slots.
       plan.varies[slot] = true;
       folded = plan.folded = fold(plan);
