@@ -85,8 +85,23 @@ export function flat(text: string): string {
   return JSON.parse(JSON.stringify(text)) as string;
 }
 
+/** An encoder's document: its own head and its group's shared tail, the source the two joined. */
+class SplitDocument implements EcsDocument {
+  constructor(
+    readonly id: string,
+    readonly dataStream: string,
+    readonly head: string,
+    readonly tail: string,
+  ) {}
+
+  /** Joined when asked (a rejection, a test): writers take the head and the tail apart. */
+  get source(): string {
+    return this.head + this.tail;
+  }
+}
+
 function ecsDocument(id: string, dataStream: DataStream, head: string, tail: string): EcsDocument {
-  return { id, dataStream: dataStream.name, source: head + tail, head, tail };
+  return new SplitDocument(id, dataStream.name, head, tail);
 }
 
 export function finishDocument(

@@ -12,9 +12,10 @@ export interface EcsDocument {
   readonly source: string;
   /**
    * `source` cut where the end every document of its group shares begins (`data_stream`, the
-   * resource's fields): `source === head + tail`, and `tail` is one string object for the whole
-   * group, so a writer can encode it once (the bulk body does). Documents made elsewhere (read
-   * back from a queue, replayed) need not have them.
+   * resource's fields): `source === head + tail` (the encoders' documents join them only when
+   * `source` is read), and `tail` is one string object for the whole group, so a writer can
+   * encode it once (the bulk body does). Documents made elsewhere (read back from a queue,
+   * replayed) need not have them.
    */
   readonly head?: string;
   readonly tail?: string;
