@@ -186,6 +186,8 @@ export interface GeneratedRequest {
   body: Uint8Array;
   /** Spans, log records or metric data points in it. */
   items: number;
+  /** The marker values of its items, with the `marker` option. */
+  markers: string[];
 }
 
 export type Signal = 'traces' | 'logs' | 'metrics';
@@ -193,8 +195,11 @@ export type Signal = 'traces' | 'logs' | 'metrics';
 export interface CorpusOptions {
   /** Probability that a message gets unknown fields (default 0.3). */
   unknownFields?: number;
-  /** An attribute every item (span, log record, data point) carries, with a value unique in the corpus. */
-  marker?: string;
+  /**
+   * An attribute every item (span, log record, data point) carries, `key` = `prefix-N` with N
+   * counting from 0: a test can find each item where it landed (GeneratedRequest.markers).
+   */
+  marker?: { key: string; prefix: string };
 }
 
 /** Valid export requests of every shape, from a seed. */
@@ -202,7 +207,8 @@ export class OtlpCorpus {
   readonly random: Random;
   private readonly root = loadOtlpRoot();
   private readonly unknownRate: number;
-  private readonly marker: string | undefined;
+  private readonly marker: CorpusOptions['marker'];
+  private markers: string[] = [];
   private nextMark = 0;
   /** Per message type: the fields set, and `unknown wire N` for the unknown fields written. */
   readonly coverage = new Map<string, Set<string>>();
@@ -229,9 +235,10 @@ export class OtlpCorpus {
 
   request(signal: Signal): GeneratedRequest {
     const counter = { items: 0 };
+    this.markers = [];
     const message = this.envelope(signal, counter);
     const body = this.requestTypes[signal].encode(message).finish();
-    return { body, items: counter.items };
+    return { body, items: counter.items, markers: this.markers };
   }
 
   /**
@@ -413,8 +420,9 @@ export class OtlpCorpus {
 
   private markerAttribute(): Message[] {
     if (this.marker === undefined) return [];
-    const value = `${this.seed}-${this.nextMark++}`;
-    return [{ key: this.marker, value: { string_value: value } }];
+    const value = `${this.marker.prefix}-${this.nextMark++}`;
+    this.markers.push(value);
+    return [{ key: this.marker.key, value: { string_value: value } }];
   }
 
   private anyValue(depth: number): Message {

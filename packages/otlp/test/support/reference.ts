@@ -383,3 +383,16 @@ export class ReferenceDecoder {
     );
   }
 }
+
+/** `google.rpc.Status { int32 code = 1; string message = 2; … }`, the body of an OTLP error answer. */
+export function decodeRpcStatus(bytes: Uint8Array): { code: number; message: string } {
+  const reader = protobuf.Reader.create(bytes);
+  const status = { code: 0, message: '' };
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag === 0x08) status.code = reader.int32();
+    else if (tag === 0x12) status.message = reader.string();
+    else reader.skipType(tag & 7);
+  }
+  return status;
+}
