@@ -119,6 +119,27 @@ describe('ECS mapping rules', () => {
     assert.equal(at(source, '@timestamp'), '2025-11-22T10:00:00.000000005Z');
   });
 
+  it('maps attributes named like Object.prototype members (constructor, toString) as labels', () => {
+    // Found by the OTLP corpus through the sidecar: the field tables were read with `table[key]`,
+    // so `constructor` found Object's constructor and the whole request failed.
+    const attributes = { constructor: 'c', toString: 't', hasOwnProperty: 'h', valueOf: 1 };
+    for (const plans of [true, false]) {
+      const [document] = encodeSpans(
+        spansOf([span({ attributes })], { constructor: 'r', toString: 'rt' }),
+        { plans },
+      );
+      const source = sourceOf(document?.source ?? '{}');
+      assert.deepEqual(at(source, 'labels'), {
+        otel_scope_name: 'scope',
+        constructor: 'c',
+        toString: 't',
+        hasOwnProperty: 'h',
+      });
+      assert.deepEqual(at(source, 'numeric_labels'), { valueOf: 1 });
+      assert.equal(at(source, 'service.name'), 'checkout');
+    }
+  });
+
   it('turns exception events into linked error documents, handled unless the exception escaped', () => {
     const documents = encodeSpans(
       spansOf([
