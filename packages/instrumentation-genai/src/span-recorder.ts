@@ -315,6 +315,7 @@ export class GenAICall {
     }
     const usage = response.usage;
     if (usage) {
+      attributes[semconv.ATTR_ELKHOUND_USAGE_SOURCE] = 'provider';
       attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
       attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
       if (usage.cacheReadTokens !== undefined)

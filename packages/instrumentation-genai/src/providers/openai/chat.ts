@@ -4,7 +4,8 @@ import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart, OutputMessage } from '../../content';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
-import type { Body, StainlessOperation, StreamAccumulator } from '../stainless';
+import type { Amendment, Body, StainlessOperation, StreamAccumulator } from '../stainless';
+import { locate } from './hosts';
 import {
   baseRequest,
   chatPrompt,
@@ -260,8 +261,41 @@ class ChatStreamAccumulator implements StreamAccumulator {
   }
 }
 
+/**
+ * A stream the app did not ask usage of gets `stream_options.include_usage` (on servers known to
+ * accept it), so that its span has the provider's own counts. The provider then answers with one
+ * more chunk (empty `choices`, the usage) and `usage: null` on every other chunk; both are hidden,
+ * so the app reads exactly the chunks it would have read without Elkhound.
+ */
+function askStreamUsage(
+  body: Body,
+  client: { baseURL?: unknown } | undefined,
+  settings: ResolvedConfig,
+): Amendment | undefined {
+  if (body.stream !== true || !settings.openaiStreamUsage) return undefined;
+  const options = body.stream_options;
+  if (options !== undefined && options !== null && typeof options !== 'object') return undefined;
+  if ((options as { include_usage?: unknown } | null)?.include_usage === true) return undefined;
+  if (!locate(client, settings.providerHosts).streamUsage) return undefined;
+  return {
+    body: { ...body, stream_options: { ...(options as object | null), include_usage: true } },
+    hide: hideUsage,
+  };
+}
+
+function hideUsage(value: unknown): boolean {
+  const chunk = value as ChatChunk | null;
+  if (!chunk || typeof chunk !== 'object' || !('usage' in chunk)) return false;
+  if (chunk.usage === null) {
+    delete chunk.usage;
+    return false;
+  }
+  return Array.isArray(chunk.choices) && chunk.choices.length === 0;
+}
+
 export const chatCompletions: StainlessOperation = {
   describe,
   read,
+  amend: askStreamUsage,
   accumulator: (settings) => new ChatStreamAccumulator(settings),
 };
