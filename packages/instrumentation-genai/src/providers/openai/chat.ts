@@ -5,6 +5,7 @@ import type { InputMessage, MessagePart, OutputMessage } from '../../content';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import type { Amendment, Body, StainlessOperation, StreamAccumulator } from '../stainless';
+import { chatPromptTexts } from '../../prompt-texts';
 import { locate } from './hosts';
 import {
   baseRequest,
@@ -71,6 +72,8 @@ function describe(
   if (settings.hasher) {
     request.prompt = chatPrompt(messages, body.tools);
   }
+  const sent = messages.slice();
+  request.promptTexts = () => chatPromptTexts(sent, undefined, body.tools);
   request.content = () => {
     const system: MessagePart[] = [];
     const input: InputMessage[] = [];
