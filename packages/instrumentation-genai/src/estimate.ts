@@ -16,6 +16,8 @@ export type EncodingName = 'o200k_base' | 'cl100k_base';
 export interface PromptTexts {
   texts: string[];
   framingTokens: number;
+  /** Tool definitions, counted by toolTokens. */
+  tools?: readonly unknown[];
 }
 
 /**
@@ -109,8 +111,61 @@ export function estimateUsage(
   const input = new TokenCounter(encoding);
   let inputTokens = prompt.framingTokens;
   for (const text of prompt.texts) inputTokens += input.tokens(text);
+  if (prompt.tools && prompt.tools.length > 0)
+    inputTokens += toolTokens(prompt.tools, input, encoding);
   const output = new TokenCounter(encoding);
   let outputTokens = 0;
   for (const text of outputs ?? []) outputTokens += output.tokens(text);
   return { inputTokens, outputTokens };
+}
+
+interface FunctionShape {
+  name?: unknown;
+  description?: unknown;
+  parameters?: {
+    properties?: Record<string, { type?: unknown; description?: unknown; enum?: unknown }>;
+  };
+}
+
+/**
+ * Function tools as OpenAI renders them into the prompt (the rule the OpenAI Cookbook published
+ * and checked against the API: per function 7 tokens (10 for cl100k models), `name:description`,
+ * per property 3 + `name:type:description`, enums 3 per item, 12 at the end); a tool of another
+ * shape is counted as its JSON text.
+ */
+function toolTokens(
+  tools: readonly unknown[],
+  counter: TokenCounter,
+  encoding: EncodingName,
+): number {
+  let tokens = 0;
+  let functions = 0;
+  for (const tool of tools) {
+    if (!tool || typeof tool !== 'object') continue;
+    const described = ((tool as { function?: unknown }).function ?? tool) as FunctionShape;
+    if (typeof described.name !== 'string') {
+      tokens += counter.tokens(JSON.stringify(tool));
+      continue;
+    }
+    functions++;
+    tokens += encoding === 'cl100k_base' ? 10 : 7;
+    const description = typeof described.description === 'string' ? described.description : '';
+    tokens += counter.tokens(`${described.name}:${description.replace(/\.$/, '')}`);
+    const properties = described.parameters?.properties;
+    if (!properties || typeof properties !== 'object') continue;
+    const names = Object.keys(properties);
+    if (names.length > 0) tokens += 3;
+    for (const name of names) {
+      const property = properties[name] ?? {};
+      tokens += 3;
+      if (Array.isArray(property.enum)) {
+        tokens -= 3;
+        for (const item of property.enum) tokens += 3 + counter.tokens(String(item));
+      }
+      const text = typeof property.description === 'string' ? property.description : '';
+      tokens += counter.tokens(`${name}:${String(property.type ?? '')}:${text.replace(/\.$/, '')}`);
+    }
+  }
+  if (functions > 0) tokens += 12;
+  return tokens;
 }

@@ -49,8 +49,7 @@ export function collectTexts(value: unknown, texts: string[], depth = 0): void {
 
 /**
  * A chat prompt: the system instructions (any shape; one message when present), the messages
- * and the tool definitions (counted as their JSON text: an overestimate of the provider's own
- * rendering of them).
+ * and the tool definitions (see toolTokens of ./estimate).
  */
 export function chatPromptTexts(
   messages: readonly unknown[],
@@ -70,7 +69,8 @@ export function chatPromptTexts(
     if (typeof (message as { name?: unknown }).name === 'string') framingTokens += 1;
   }
   if (framingTokens > 0) framingTokens += 3;
-  if (Array.isArray(tools) && tools.length > 0) texts.push(JSON.stringify(tools));
+  if (Array.isArray(tools) && tools.length > 0)
+    return { texts, framingTokens, tools: tools.slice() };
   return { texts, framingTokens };
 }
 
