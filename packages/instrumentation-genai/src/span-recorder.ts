@@ -58,6 +58,8 @@ export interface GenAIResponse {
   outputs?: string[];
   /** The output messages in the conventions' schema; called only when capture is on. */
   content?: () => OutputMessage[];
+  /** Tool-call names and arguments the model generated: output tokens for an estimate. */
+  toolCallTexts?: string[];
   /** Why the call has no token price although it succeeded (a rerank billed in search units). */
   unpricedReason?: 'no_price_for_unit';
 }
@@ -371,7 +373,10 @@ export class GenAICall {
     const promptTexts = this.request.promptTexts;
     if (!this.settings.estimateUsage || !promptTexts) return undefined;
     try {
-      return estimateUsage(response.model ?? this.request.model, promptTexts(), response.outputs);
+      const outputs = response.toolCallTexts?.length
+        ? [...(response.outputs ?? []), ...response.toolCallTexts]
+        : response.outputs;
+      return estimateUsage(response.model ?? this.request.model, promptTexts(), outputs);
     } catch (error) {
       diag.error('elkhound: could not estimate the tokens of a GenAI call', error);
       return undefined;

@@ -150,6 +150,13 @@ function read(result: unknown): GenAIResponse {
   );
   const usage = chatUsage(completion.usage);
   if (usage) response.usage = usage;
+  else {
+    const calls = choices.flatMap((choice) => choice?.message?.tool_calls ?? []);
+    if (calls.length > 0)
+      response.toolCallTexts = calls.map(
+        (call) => `${call.function?.name ?? ''}${call.function?.arguments ?? ''}`,
+      );
+  }
   response.content = () =>
     choices.map((choice): OutputMessage => ({
       role: choice?.message?.role ?? 'assistant',
@@ -192,6 +199,8 @@ class ChatStreamAccumulator implements StreamAccumulator {
   private readonly texts: string[] = [];
   private readonly finishReasons: string[] = [];
   private readonly toolCalls: ToolCallDraft[][] | undefined;
+  /** Tool-call names and arguments as streamed, kept for an estimate of the output. */
+  private toolCallText = '';
 
   constructor(settings: ResolvedConfig) {
     if (settings.captureContent) this.toolCalls = [];
@@ -212,6 +221,10 @@ class ChatStreamAccumulator implements StreamAccumulator {
       const delta = choice.delta;
       if (delta?.content) this.texts[index] = (this.texts[index] ?? '') + delta.content;
       if (choice.finish_reason) this.finishReasons[index] = choice.finish_reason;
+      if (delta?.tool_calls && this.usage === undefined) {
+        for (const call of delta.tool_calls)
+          this.toolCallText += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+      }
       if (this.toolCalls && delta?.tool_calls) {
         const calls = (this.toolCalls[index] ??= []);
         for (const call of delta.tool_calls) {
@@ -229,6 +242,7 @@ class ChatStreamAccumulator implements StreamAccumulator {
     if (this.id !== undefined) response.id = this.id;
     if (this.model !== undefined) response.model = this.model;
     if (this.usage) response.usage = this.usage;
+    else if (this.toolCallText) response.toolCallTexts = [this.toolCallText];
     const count = Math.max(this.texts.length, this.finishReasons.length);
     if (count > 0) {
       response.finishReasons = Array.from(
