@@ -171,6 +171,39 @@ for (const sdk of loadSdks()) {
       assert.notEqual(only().attributes['elkhound.usage.source'], 'provider');
     });
 
+    it('Azure OpenAI: sent from API version 2024-10-21, never to older versions (which answer 400)', async () => {
+      for (const [apiVersion, sent] of [
+        ['2024-02-01', false],
+        ['2024-06-01', false],
+        ['2024-10-21', true],
+        ['2025-04-01-preview', true],
+      ] as const) {
+        resetTelemetry();
+        const azure = new sdk.module.AzureOpenAI({
+          apiKey: 'azure-key',
+          endpoint: 'https://contoso-eu.openai.azure.com',
+          apiVersion,
+          deployment: 'gpt-4o-mini',
+          maxRetries: 0,
+          fetch: redirectTo(server),
+        });
+        const stream = await azure.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: PROMPT,
+          stream: true,
+        });
+        const seen: string[] = [];
+        for await (const chunk of stream) seen.push(JSON.stringify(chunk));
+        assert.equal(seen.length, 6, apiVersion);
+        assert.equal(server.requests.at(-1)?.body.stream_options !== undefined, sent, apiVersion);
+        assert.equal(
+          only().attributes['elkhound.usage.source'],
+          sent ? 'provider' : 'estimated',
+          apiVersion,
+        );
+      }
+    });
+
     it('a server not known to accept stream_options is not sent it', async () => {
       const local = new OpenAI({ apiKey: 'sk-test', baseURL: server.baseURL, maxRetries: 0 });
       const stream = await local.chat.completions.create({

@@ -48,17 +48,37 @@ export function providerFromHost(
   return 'openai';
 }
 
+/** The first Azure OpenAI GA API version that accepts `stream_options` (older ones answer 400). */
+const AZURE_STREAM_USAGE_SINCE = '2024-10-21';
+
+interface ClientLike {
+  baseURL?: unknown;
+  apiVersion?: unknown;
+  _options?: { defaultQuery?: Record<string, unknown> };
+}
+
 /**
- * Whether the host is known to accept `stream_options.include_usage`: OpenAI, Azure OpenAI and
- * the built-in hosts flagged so. A user's host (ELKHOUND_PROVIDER_HOSTS) is not assumed to.
+ * Whether the server is known to accept `stream_options.include_usage`: OpenAI, the built-in
+ * hosts flagged so, and Azure OpenAI from API version 2024-10-21 (an older `api-version`, or
+ * one that is not a date, is not sent it). A user's host (ELKHOUND_PROVIDER_HOSTS) is not
+ * assumed to.
  */
 export function acceptsStreamUsage(
   host: string,
   port: number | undefined,
   extraHosts: Readonly<Record<string, string>>,
+  client?: ClientLike,
 ): boolean {
   if ((port !== undefined && extraHosts[`${host}:${port}`]) || extraHosts[host]) return false;
-  return COMPATIBLE_HOSTS[host]?.streamUsage ?? isAzure(host);
+  const known = COMPATIBLE_HOSTS[host];
+  if (known) return known.streamUsage;
+  if (!isAzure(host)) return false;
+  const version = client?.apiVersion ?? client?._options?.defaultQuery?.['api-version'];
+  return (
+    typeof version === 'string' &&
+    /^\d{4}-\d{2}-\d{2}/.test(version) &&
+    version.slice(0, 10) >= AZURE_STREAM_USAGE_SINCE
+  );
 }
 
 export interface ServerLocation {
@@ -93,7 +113,7 @@ export function locate(
       address: host,
       port,
       provider: providerFromHost(host, port, extraHosts),
-      streamUsage: acceptsStreamUsage(host, port, extraHosts),
+      streamUsage: acceptsStreamUsage(host, port, extraHosts, client as ClientLike | undefined),
     };
   } catch {
     location = { provider: 'openai', streamUsage: false };
