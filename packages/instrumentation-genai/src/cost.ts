@@ -25,10 +25,10 @@ export function costAttributes(cost: Cost, estimated = false): Attributes {
 }
 
 /**
- * Why a call has no cost, when the price book was not even asked: `no_usage` (neither the
- * provider's counts nor an estimate: a failed request, an operation billed in other units such
- * as rerank searches: `no_price_for_unit`), `pricing_unavailable` (the price data could not be loaded),
- * `pricing_error`.
+ * Why a call has no cost when the price book was not asked: `no_usage` (neither the provider's
+ * counts nor an estimate, e.g. a request that failed before any response), `no_price_for_unit`
+ * (billed in other units than tokens: a rerank's search units), `pricing_unavailable` (the price
+ * data could not be loaded), `pricing_error`.
  */
 export function unpricedAttributes(
   reason: 'no_usage' | 'no_price_for_unit' | 'pricing_unavailable' | 'pricing_error',
