@@ -95,6 +95,8 @@ describe('ECS mapping rules', () => {
             'gen_ai.request.temperature': 0.25,
             'elkhound.cost.total': 0.0123,
             'elkhound.cost.unpriced': false,
+            'elkhound.cost.unpriced_reason': 'unknown_model',
+            'elkhound.usage.source': 'estimated',
             'elkhound.prompt.hash': `sha256:${'ab'.repeat(32)}`,
             'tenant.id': 'acme',
             'retry.count': 3,
@@ -109,6 +111,8 @@ describe('ECS mapping rules', () => {
     assert.equal(at(source, 'gen_ai.request.temperature'), 0.25);
     assert.equal(at(source, 'elkhound.cost.total'), 0.0123);
     assert.equal(at(source, 'elkhound.cost.unpriced'), false);
+    assert.equal(at(source, 'elkhound.cost.unpriced_reason'), 'unknown_model');
+    assert.equal(at(source, 'elkhound.usage.source'), 'estimated');
     assert.equal(at(source, 'elkhound.prompt.hash'), `sha256:${'ab'.repeat(32)}`);
     assert.equal(at(source, 'labels.tenant_id'), 'acme');
     assert.equal(at(source, 'labels.feature_enabled'), true);
