@@ -5,7 +5,7 @@
 // `numeric_labels.*`, whose dynamic templates pin their types so they never conflict.
 
 /** Bump when any template body changes: installed templates of a lower version are replaced. */
-export const TEMPLATE_VERSION = 4;
+export const TEMPLATE_VERSION = 5;
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 export const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
@@ -22,6 +22,8 @@ const text: Mapping = {
 };
 const flattened: Mapping = { type: 'flattened', ignore_above: 8191 };
 const storedOnly: Mapping = { type: 'keyword', index: false, doc_values: false };
+// The APM Server's `representative_count`: aggregated by the UI, never searched.
+const representativeCount: Mapping = { type: 'scaled_float', scaling_factor: 1000, index: false };
 
 function object(properties: Record<string, Mapping>): Mapping {
   return { properties };
@@ -34,8 +36,19 @@ const commonProperties: Record<string, Mapping> = {
   trace: object({ id: keyword }),
   span: object({ id: keyword, name: keyword, kind: keyword }),
   parent: object({ id: keyword }),
-  transaction: object({ id: keyword, name: keyword, type: keyword }),
+  // The APM UI's transaction fields, typed as the APM Server's templates type them
+  // (traces-apm@mappings, ecs@mappings of Elasticsearch's apm-data plugin).
+  transaction: object({
+    id: keyword,
+    name: keyword,
+    type: keyword,
+    duration: object({ us: long }),
+    result: keyword,
+    sampled: bool,
+    representative_count: representativeCount,
+  }),
   processor: object({ event: keyword }),
+  timestamp: object({ us: long }),
   event: object({
     duration: long,
     outcome: keyword,
@@ -53,6 +66,8 @@ const commonProperties: Record<string, Mapping> = {
     node: object({ name: keyword }),
     language: object({ name: keyword, version: keyword }),
     framework: object({ name: keyword, version: keyword }),
+    // The service a span calls (APM UI dependencies).
+    target: object({ type: keyword, name: keyword }),
   }),
   agent: object({ name: keyword, version: keyword }),
   host: object({
@@ -99,6 +114,18 @@ const commonProperties: Record<string, Mapping> = {
     stack_trace: storedOnly,
     handled: bool,
     code: keyword,
+    // The APM UI's Errors views (logs-apm.error@mappings, ecs@mappings).
+    id: keyword,
+    grouping_key: keyword,
+    exception: object({
+      message: text,
+      type: keyword,
+      handled: bool,
+      code: keyword,
+      module: keyword,
+      stacktrace: { type: 'object', dynamic: false },
+      attributes: { type: 'object', dynamic: false },
+    }),
   }),
   log: object({ level: keyword, logger: keyword }),
   gen_ai: object({
@@ -226,6 +253,10 @@ const signalProperties: Record<Signal, Record<string, Mapping>> = {
       type: keyword,
       subtype: keyword,
       links: { type: 'object', enabled: false },
+      // The APM UI's span fields (traces-apm@mappings).
+      duration: object({ us: long }),
+      representative_count: representativeCount,
+      destination: object({ service: object({ resource: keyword }) }),
     }),
   },
   logs: {
