@@ -22,8 +22,10 @@ const text: Mapping = {
 };
 const flattened: Mapping = { type: 'flattened', ignore_above: 8191 };
 const storedOnly: Mapping = { type: 'keyword', index: false, doc_values: false };
-// The APM Server's `representative_count`: aggregated by the UI, never searched.
-const representativeCount: Mapping = { type: 'scaled_float', scaling_factor: 1000, index: false };
+// The APM Server's `representative_count`: aggregated by the UI, never searched (`index: false`
+// as in the APM templates; `double` where they use `scaled_float`, which needs the mapper-extras
+// module that not every distribution has).
+const representativeCount: Mapping = { type: 'double', index: false };
 
 function object(properties: Record<string, Mapping>): Mapping {
   return { properties };
