@@ -13,6 +13,24 @@ export function timestampMicros(time: HrTime): number {
   return time[0] * 1_000_000 + Math.floor(time[1] / 1000);
 }
 
+// Spans of one request share their second: its digits are made once per second, and the
+// microseconds within it (a small integer) are the only number turned into text per span — a
+// 16-digit number would be a heap number formatted by the slow path every time.
+let cachedSecond = Number.NaN;
+let cachedSecondText = '';
+
+/** `timestampMicros(time)` as JSON text, for time from 1 s after the epoch on. */
+export function timestampMicrosText(time: HrTime): string {
+  const seconds = time[0];
+  if (seconds !== cachedSecond) {
+    cachedSecond = seconds;
+    cachedSecondText = `${seconds}`;
+  }
+  if (seconds < 1) return `${timestampMicros(time)}`;
+  const micros = Math.floor(time[1] / 1000);
+  return `${cachedSecondText}${micros >= 100_000 ? micros : String(micros).padStart(6, '0')}`;
+}
+
 /** `transaction.duration.us` / `span.duration.us` from `event.duration` (ns), as the APM pipeline rounds it. */
 export function durationMicros(nanos: number): number {
   return Math.floor(nanos / 1000);
@@ -116,29 +134,66 @@ const UNKNOWN: SpanService = {
   targetName: undefined,
 };
 
+// The inputs of the last service found, and the service: most spans of a request call the same
+// provider, database or host, and then reuse it instead of building its strings again.
+let lastCategory = '';
+let lastInputs: [AnyValue, AnyValue, AnyValue, AnyValue] = [
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+];
+let lastFound: SpanService = UNKNOWN;
+
+function remembered(category: string, a: AnyValue, b: AnyValue, c: AnyValue, d: AnyValue): boolean {
+  return (
+    category === lastCategory &&
+    a === lastInputs[0] &&
+    b === lastInputs[1] &&
+    c === lastInputs[2] &&
+    d === lastInputs[3]
+  );
+}
+
+function remember(
+  category: string,
+  a: AnyValue,
+  b: AnyValue,
+  c: AnyValue,
+  d: AnyValue,
+  service: SpanService,
+): SpanService {
+  lastCategory = category;
+  lastInputs = [a, b, c, d];
+  lastFound = service;
+  return service;
+}
+
 export function spanService(span: Span): SpanService {
   const attributes = span.attributes;
   const database = text(attributes['db.system.name']) ?? text(attributes['db.system']);
   if (database !== undefined) {
     const name = text(attributes['db.namespace']) ?? text(attributes['db.name']);
-    return {
+    if (remembered('db', database, name, undefined, undefined)) return lastFound;
+    return remember('db', database, name, undefined, undefined, {
       type: 'db',
       subtype: database,
       resource: database,
       targetType: database,
       targetName: name,
-    };
+    });
   }
   const messaging = text(attributes['messaging.system']);
   if (messaging !== undefined) {
     const destination = text(attributes['messaging.destination.name']);
-    return {
+    if (remembered('messaging', messaging, destination, undefined, undefined)) return lastFound;
+    return remember('messaging', messaging, destination, undefined, undefined, {
       type: 'messaging',
       subtype: messaging,
       resource: destination === undefined ? messaging : `${messaging}/${destination}`,
       targetType: messaging,
       targetName: destination,
-    };
+    });
   }
   const rpc = text(attributes['rpc.system']);
   if (rpc !== undefined) {
@@ -164,14 +219,22 @@ export function spanService(span: Span): SpanService {
   if (provider !== undefined) {
     // The APM Server writes only `service.target.type` here, and GenAI calls are then no
     // dependency in the APM UI; Elkhound names the model provider's host, as for an HTTP call.
+    // Remembered by the provider and its address (other ways to the host are rarer: not cached).
+    const address = text(attributes['server.address']);
+    const port = attributes['server.port'];
+    if (address !== undefined && remembered('genai', provider, address, port, undefined))
+      return lastFound;
     const resource = hostPort(attributes) ?? provider;
-    return {
+    const service: SpanService = {
       type: 'genai',
       subtype: provider,
       resource,
       targetType: 'genai',
       targetName: resource,
     };
+    return address === undefined
+      ? service
+      : remember('genai', provider, address, port, undefined, service);
   }
   return span.kind === INTERNAL ? APP_INTERNAL : UNKNOWN;
 }
@@ -200,7 +263,10 @@ function hostPort(attributes: Attributes): string | undefined {
 
 /** A service's text in a span document. */
 export interface SpanServiceText {
-  /** `,"type":…,"subtype":…` and the destination: members of the `span` object. */
+  /**
+   * `,"type":…,"subtype":…`, the destination and `,"duration":{"us":` : the members of the
+   * `span` object before its duration's value.
+   */
   readonly span: string;
   /**
    * The `"service.target"` member. `service` is the resource's object, written in every
@@ -237,6 +303,7 @@ export function spanServiceText(service: SpanService): SpanServiceText {
     if (service.targetName !== undefined) target += `,"name":${JSON.stringify(service.targetName)}`;
     target += '}';
   }
+  span += ',"duration":{"us":';
   lastService = service;
   lastText = { span, target };
   return lastText;

@@ -13,7 +13,7 @@ export const EXCEPTION_ATTRIBUTES: ReadonlySet<string> = new Set(['exception.esc
  * `.message` and `.stacktrace` map to `error.*` like any attribute): `error.handled`, from
  * `exception.escaped` — an exception that escaped the span's scope was not handled there — and
  * the fields the APM UI's Errors views read, as the APM Server writes them for an OTLP exception
- * event: `error.id`, `error.grouping_key` and `error.exception` (an array of one exception:
+ * event: `error.id`, `error.grouping_key`, `error.grouping_name` and `error.exception` (an array of one exception:
  * `message`, `type`, `handled`). Returns the exception's message, for the document's `message`.
  */
 export function addExceptionFields(
@@ -31,6 +31,9 @@ export function addExceptionFields(
   // retried or replayed document keeps its error id.
   setPath(document, 'error.id', md5(documentId));
   setPath(document, 'error.grouping_key', groupingKey(type, stacktrace, message));
+  // What the APM templates compute at index time by a script (the first exception's message),
+  // written here: Elkhound's templates cannot rely on scripts.
+  if (message !== undefined) setPath(document, 'error.grouping_name', message);
   const exception: Fields = {};
   if (message !== undefined) exception.message = message;
   if (type !== undefined) exception.type = type;

@@ -7,6 +7,7 @@ import {
   spanService,
   spanServiceText,
   timestampMicros,
+  timestampMicrosText,
   transactionResult,
 } from './apm';
 import { writePlannedAttributes, type PlanContext } from './attribute-writer';
@@ -122,7 +123,7 @@ function encodeSpan(
   let target = '';
   if (!entry) {
     const service = spanServiceText(spanService(span));
-    fixed += `${service.span},"duration":{"us":${micros}}`;
+    fixed += `${service.span}${micros}}`;
     if (count !== undefined) fixed += `,"representative_count":${count}`;
     target = service.target;
   }
@@ -143,7 +144,7 @@ function encodeSpan(
       fixed += `,"transaction":{"id":${JSON.stringify(transactionId)}}`;
   }
   const outcome = span.status.code === 0 ? (httpOutcome(statusCode, entry) ?? 0) : span.status.code;
-  fixed += `,"event":{"kind":"event","duration":${nanos}${OUTCOME_END[outcome] ?? UNKNOWN_OUTCOME_END}${timestampMicros(span.startTime)}}${target}`;
+  fixed += `,"event":{"kind":"event","duration":${nanos}${OUTCOME_END[outcome] ?? UNKNOWN_OUTCOME_END}${timestampMicrosText(span.startTime)}}${target}`;
   const id = spanDocumentId(span.traceId, span.spanId);
   const errorMessage = span.status.code === 2 ? span.status.message : undefined;
   if (!errorMessage && plans !== undefined) {

@@ -119,6 +119,7 @@ const commonProperties: Record<string, Mapping> = {
     // The APM UI's Errors views (logs-apm.error@mappings, ecs@mappings).
     id: keyword,
     grouping_key: keyword,
+    grouping_name: keyword,
     exception: object({
       message: text,
       type: keyword,
