@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Attributes, Span } from '@elkhound/otlp';
+import type { Attributes, Span, SpanKind } from '@elkhound/otlp';
 import {
   durationMicros,
   httpOutcome,
@@ -10,7 +10,7 @@ import {
 } from '../src/apm';
 import { groupingKey } from '../src/exception';
 
-function span(attributes: Attributes, kind = 3): Span {
+function span(attributes: Attributes, kind: SpanKind = 3): Span {
   return {
     traceId: '5b8efff798038103d269b633813fc60c',
     spanId: '0000000000000001',

@@ -329,7 +329,10 @@ describe("the fields Kibana's APM app queries, in the mapping Elasticsearch repo
           index,
           query: {
             bool: {
-              filter: [{ exists: { field: ui.field } }, { terms: { 'processor.event': ui.on } }],
+              filter: [
+                { exists: { field: ui.field } },
+                { terms: { 'processor.event': [...ui.on] } },
+              ],
             },
           },
         });
