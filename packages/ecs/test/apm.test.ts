@@ -136,6 +136,27 @@ describe('the APM UI fields of a span (apm.ts)', () => {
       },
     );
     assert.equal(spanService(span({ 'gen_ai.system': 'openai' })).resource, 'openai');
+    // The last service is reused only for the same inputs.
+    const openai = { 'gen_ai.provider.name': 'openai', 'server.address': 'api.openai.com' };
+    const first = spanService(span({ ...openai, 'server.port': 443 }));
+    assert.equal(spanService(span({ ...openai, 'server.port': 443 })), first);
+    assert.equal(
+      spanService(span({ ...openai, 'server.port': 8443 })).resource,
+      'api.openai.com:8443',
+    );
+    assert.equal(
+      spanService(span({ 'gen_ai.provider.name': 'openai', 'net.peer.name': 'proxy.local' }))
+        .resource,
+      'proxy.local',
+    );
+    assert.equal(
+      spanService(span({ 'db.system.name': 'mysql', 'db.namespace': 'a' })).targetName,
+      'a',
+    );
+    assert.equal(
+      spanService(span({ 'db.system.name': 'mysql', 'db.namespace': 'b' })).targetName,
+      'b',
+    );
     assert.deepEqual(
       [spanService(span({}, 1)).type, spanService(span({}, 1)).subtype],
       ['app', 'internal'],
