@@ -39,6 +39,18 @@ const KIND_MEMBERS = KIND_NAMES.map((kind) => `,"kind":"${kind}"`);
 const UNSPECIFIED_KIND = KIND_MEMBERS[0] as string;
 const OUTCOME_END = OUTCOMES.map((outcome) => `,"outcome":"${outcome}"},"timestamp":{"us":`);
 const UNKNOWN_OUTCOME_END = OUTCOME_END[0] as string;
+const SAMPLED = ',"sampled":true';
+// `,"result":…,"sampled":true` of the results seen (a handful: HTTP status classes, Success, Error).
+const RESULT_SAMPLED = new Map<string, string>();
+
+function resultSampled(result: string): string {
+  let text = RESULT_SAMPLED.get(result);
+  if (text === undefined) {
+    text = `,"result":${JSON.stringify(result)}${SAMPLED}`;
+    if (RESULT_SAMPLED.size < 100) RESULT_SAMPLED.set(result, text);
+  }
+  return text;
+}
 
 /**
  * Spans → `traces-elkhound-{namespace}` documents; their events → `logs-elkhound-{namespace}`
@@ -123,20 +135,17 @@ function encodeSpan(
   let target = '';
   if (!entry) {
     const service = spanServiceText(spanService(span));
-    fixed += `${service.span}${micros}}`;
-    if (count !== undefined) fixed += `,"representative_count":${count}`;
+    fixed +=
+      count === undefined
+        ? `${service.span}${micros}}}`
+        : `${service.span}${micros}},"representative_count":${count}}`;
     target = service.target;
-  }
-  fixed += '}';
+  } else fixed += '}';
   if (span.parentSpanId) fixed += `,"parent":{"id":"${span.parentSpanId}"}`;
   if (entry) {
-    fixed += `,"transaction":{"id":"${span.spanId}","name":${name},"type":"${transactionType(span)}","duration":{"us":${micros}}`;
-    const result = transactionResult(statusCode, span.status.code);
-    if (result !== undefined) fixed += `,"result":"${result}"`;
     // Every span exported was sampled: an unsampled one never leaves the app.
-    fixed += ',"sampled":true';
-    if (count !== undefined) fixed += `,"representative_count":${count}`;
-    fixed += '}';
+    const result = transactionResult(statusCode, span.status.code);
+    fixed += `,"transaction":{"id":"${span.spanId}","name":${name},"type":"${transactionType(span)}","duration":{"us":${micros}}${result === undefined ? SAMPLED : resultSampled(result)}${count === undefined ? '}' : `,"representative_count":${count}}`}`;
   } else {
     // The entry span above this one, when the app's transaction processor stamped it.
     const transactionId = transactionIdOf(span.attributes);
