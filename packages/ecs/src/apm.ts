@@ -239,8 +239,6 @@ export function spanService(span: Span): SpanService {
   return span.kind === INTERNAL ? APP_INTERNAL : UNKNOWN;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
-
 /**
  * `host:port` of the service called: `server.address` and `server.port`, else the URL's host
  * and port (the scheme's default port written out, as the APM Server does).
@@ -253,7 +251,8 @@ function hostPort(attributes: Attributes): string | undefined {
   if (full === undefined) return undefined;
   try {
     const url = new URL(full);
-    const defaultPort = DEFAULT_PORTS[url.protocol.slice(0, -1)];
+    // Not a table lookup: a scheme is client input (`constructor:` would find Object's member).
+    const defaultPort = url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : undefined;
     if (url.port) return url.host;
     return defaultPort === undefined ? url.host : `${url.host}:${defaultPort}`;
   } catch {

@@ -110,6 +110,7 @@ describe('the APM UI fields of a span (apm.ts)', () => {
       ['https://api.example.com/v1', 'api.example.com:443'],
       ['http://api.example.com:8080/v1', 'api.example.com:8080'],
       ['ftp://files.example.com/x', 'files.example.com'],
+      ['constructor://files.example.com/x', 'files.example.com'],
       ['not a url', undefined],
     ] as const) {
       const service = spanService(span({ 'http.request.method': 'GET', 'url.full': url }));
