@@ -6,6 +6,7 @@ import {
   representativeCount,
   spanService,
   timestampMicros,
+  timestampMicrosText,
   transactionResult,
 } from '../src/apm';
 import { groupingKey } from '../src/exception';
@@ -31,6 +32,19 @@ describe('the APM UI fields of a span (apm.ts)', () => {
     assert.equal(timestampMicros([1763805600, 123_456_789]), 1_763_805_600_123_456);
     assert.equal(durationMicros(1_500_000_999), 1_500_000);
     assert.equal(durationMicros(999), 0);
+    // The text the span encoder writes is the number's, whatever the digits within the second.
+    for (const time of [
+      [1763805600, 123_456_789],
+      [1763805600, 5],
+      [1763805600, 99_999_999],
+      [1763805601, 0],
+      [0, 1_500],
+      [7, 999_999_999],
+    ] as const)
+      assert.equal(
+        timestampMicrosText([time[0], time[1]]),
+        `${timestampMicros([time[0], time[1]])}`,
+      );
   });
 
   it('gives the HTTP status class as the result, else the span status, else none', () => {
