@@ -1,7 +1,7 @@
 import type { EcsDocument } from '@elkhound/ecs';
 import {
   BulkWriter,
-  HttpTransport,
+  ElasticsearchTransport,
   setupElasticsearch,
   type ElasticsearchConnectionOptions,
 } from '@elkhound/exporter-elasticsearch';
@@ -29,7 +29,7 @@ export interface ElasticsearchSinkOptions {
 export class ElasticsearchSink implements Sink {
   readonly kind = 'elasticsearch';
   private readonly writer: BulkWriter;
-  private readonly probe: HttpTransport;
+  private readonly probe: ElasticsearchTransport;
   private lastRetryLog = 0;
 
   constructor(private readonly options: ElasticsearchSinkOptions) {
@@ -73,7 +73,7 @@ export class ElasticsearchSink implements Sink {
         });
       },
     });
-    this.probe = new HttpTransport({ ...options.connection, requestTimeoutMs: 5_000 });
+    this.probe = new ElasticsearchTransport({ ...options.connection, requestTimeoutMs: 5_000 });
   }
 
   async start(): Promise<void> {
@@ -117,6 +117,6 @@ export class ElasticsearchSink implements Sink {
 
   async close(): Promise<void> {
     await this.writer.close();
-    this.probe.close();
+    await this.probe.close();
   }
 }
