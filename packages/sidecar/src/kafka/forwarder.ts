@@ -1,0 +1,153 @@
+import { ProduceAcks, Producer } from '@platformatic/kafka';
+import { errorFields, type Logger } from '../log';
+import type { DurableQueue } from '../queue/durable-queue';
+import type { KafkaConfig } from './kafka-config';
+import { fromQueueDocument } from './outgoing-record';
+import { partitionerFor } from './partitioner';
+
+export interface ForwarderOptions {
+  /** Bytes of queue records produced per request. */
+  batchBytes: number;
+  logger: Logger;
+}
+
+/**
+ * Moves records from the Kafka queue to Kafka: one batch at a time, produced with acks from all
+ * in-sync replicas by an idempotent producer (the broker drops the client's own retries), and
+ * committed from the queue only once Kafka acknowledged every record of the batch. A batch
+ * that fails is produced again (Kafka down, leader moving): at least once, and the consumer's
+ * deterministic document ids turn a repeat into nothing.
+ */
+export class KafkaForwarder {
+  produced = 0;
+  failures = 0;
+  private readonly producer: Producer<Buffer, Buffer, string, string>;
+  private readonly abort = new AbortController();
+  private draining = false;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly queue: DurableQueue,
+    private readonly kafka: KafkaConfig,
+    private readonly options: ForwarderOptions,
+  ) {
+    const partition = partitionerFor(kafka.partitioner);
+    this.producer = new Producer({
+      clientId: kafka.clientId,
+      bootstrapBrokers: kafka.brokers,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      autocreateTopics: true,
+      // A key is the trace id's hex text; its bytes pick the partition.
+      serializers: {
+        key: (key) => (key === undefined ? undefined : key),
+        value: (value) => value,
+        headerKey: (key) => (key === undefined ? undefined : Buffer.from(key)),
+        headerValue: (value) => (value === undefined ? undefined : Buffer.from(value)),
+      },
+      partitioner: (_message, key) => partition(key),
+      retries: 5,
+      retryDelay: 250,
+    });
+  }
+
+  start(): void {
+    this.abort.signal.addEventListener('abort', () => this.queue.notify());
+    this.running ??= this.run().catch((error: unknown) => {
+      if (!this.abort.signal.aborted)
+        this.options.logger.error('Kafka forwarder stopped', errorFields(error));
+    });
+  }
+
+  /** Produces what is queued for at most `timeoutMs`; the rest stays queued for the next start. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    this.queue.notify();
+    const timer = setTimeout(() => this.abort.abort(new Error('shutdown timeout')), timeoutMs);
+    try {
+      await this.running;
+    } finally {
+      clearTimeout(timer);
+      await this.producer.close(true).catch(() => undefined);
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      const batch = await this.queue.next(this.options.batchBytes, () => this.draining);
+      if (!batch || this.abort.signal.aborted) return;
+      const messages = batch.documents.map((document) => {
+        const record = fromQueueDocument(document);
+        return {
+          topic: record.topic,
+          key: record.key === undefined ? undefined : Buffer.from(record.key),
+          value: record.value,
+          headers: { 'content-type': record.contentType },
+        };
+      });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.producer.send({ messages });
+          this.produced += messages.length;
+          break;
+        } catch (error) {
+          this.failures++;
+          if (this.abort.signal.aborted) return;
+          const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+          this.options.logger.warn('Kafka did not acknowledge a batch; producing it again', {
+            ...errorFields(error),
+            'elkhound.kafka.records': messages.length,
+            'elkhound.retry.delay_ms': delay,
+          });
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delay);
+            this.abort.signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+          if (this.abort.signal.aborted) return;
+        }
+      }
+      await this.queue.commit(batch);
+    }
+  }
+}
+
+/** The forwarder's part of the sidecar's /metrics. */
+export function kafkaForwarderGauges(
+  queue: DurableQueue,
+  forwarder: KafkaForwarder,
+): Array<{
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  samples: Array<{ labels: Record<string, string>; value: number }>;
+}> {
+  return [
+    {
+      name: 'elkhound_kafka_produced_records_total',
+      help: 'Records Kafka acknowledged (acks=all).',
+      type: 'counter',
+      samples: [{ labels: {}, value: forwarder.produced }],
+    },
+    {
+      name: 'elkhound_kafka_produce_failures_total',
+      help: 'Produce requests Kafka did not acknowledge (the batch is produced again).',
+      type: 'counter',
+      samples: [{ labels: {}, value: forwarder.failures }],
+    },
+    {
+      name: 'elkhound_kafka_queue_records',
+      help: 'Records in the Kafka queue not yet acknowledged by Kafka.',
+      type: 'gauge',
+      samples: [{ labels: {}, value: queue.documents }],
+    },
+    {
+      name: 'elkhound_kafka_queue_bytes',
+      help: 'Bytes in the Kafka queue not yet acknowledged by Kafka.',
+      type: 'gauge',
+      samples: [{ labels: {}, value: queue.bytes }],
+    },
+  ];
+}
