@@ -15,6 +15,7 @@ import {
 } from './support/kafka';
 import { exactlyOnce, LoadGenerator, spanIdCounts } from './support/load';
 import { makeSpans, traceRequestJson, traceRequestProtobuf } from './support/requests';
+import { TcpProxy } from './support/tcp-proxy';
 import {
   metricValue,
   spawnSidecar,
@@ -155,6 +156,57 @@ describe('Kafka: edge sidecar → Kafka → consumer group → Elasticsearch (re
     await load.stop();
     const counts = await waitForSpans(topics.namespace, load.acknowledged.size, 90_000);
     assert.deepEqual(exactlyOnce(load.acknowledged, counts), []);
+  });
+
+  it('Elasticsearch unreachable for 15 s: the consumer pauses (lag grows, nothing committed), then drains: 0 lost, 0 duplicated', async () => {
+    const topics = await freshTopics('kafkaoutage', 2);
+    const proxy = new TcpProxy(new URL(process.env.ELASTICSEARCH_URL as string));
+    await proxy.start();
+    const edge = await spawnSidecar({ ...topics.env, ELKHOUND_KAFKA_FORWARD: 'instead' });
+    sidecars.push(edge);
+    const consumer = await spawnConsumer({
+      ...topics.env,
+      ELASTICSEARCH_URL: proxy.url,
+      ELKHOUND_RETRY_MAX_DELAY_MS: '1000',
+    });
+    consumers.push(consumer);
+    const load = new LoadGenerator(() => edge.url('/v1/traces'), {
+      spansPerRequest: 10,
+      intervalMs: 50,
+      serviceName: 'kafka-outage',
+    });
+    try {
+      load.start();
+      await sleep(3_000);
+      await proxy.stop();
+      // The batch in hand when the connection went may still settle (its commit with it).
+      await sleep(2_000);
+      const commitsWhenDown = await metricSum(
+        consumer.url('/metrics'),
+        'elkhound_kafka_commits_total',
+      );
+      await sleep(13_000);
+      assert.equal(
+        await metricSum(consumer.url('/metrics'), 'elkhound_kafka_commits_total'),
+        commitsWhenDown,
+        'offsets were committed while Elasticsearch was down',
+      );
+      assert.ok(
+        (await metricSum(consumer.url('/metrics'), 'elkhound_kafka_consumer_lag')) > 0,
+        'no lag while Elasticsearch was down',
+      );
+      await proxy.start();
+      await load.stop();
+      const counts = await waitForSpans(topics.namespace, load.acknowledged.size, 90_000);
+      assert.deepEqual(exactlyOnce(load.acknowledged, counts), []);
+      assert.ok(
+        (await metricSum(consumer.url('/metrics'), 'elkhound_kafka_commits_total')) >
+          commitsWhenDown,
+      );
+    } finally {
+      await load.stop();
+      await proxy.stop();
+    }
   });
 
   it('poison records (garbage, truncated protobuf, wrong content type) go to the dead-letter path with topic/partition/offset and never block the partition', async () => {
