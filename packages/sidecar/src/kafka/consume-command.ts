@@ -153,6 +153,12 @@ export class ConsumeService {
           { labels: { outcome: 'dead_lettered' }, value: counters.rejected },
         ],
       },
+      {
+        name: 'elkhound_documents_retried_total',
+        help: 'Document attempts sent again after 429, 5xx or a network error.',
+        type: 'counter',
+        samples: [{ labels: {}, value: counters.retried }],
+      },
     ];
   }
 
