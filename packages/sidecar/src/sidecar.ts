@@ -4,6 +4,7 @@ import type { SidecarConfig } from './config';
 import { DeadLetterQueue } from './dlq/dead-letter-queue';
 import { ForwardingIngest } from './kafka/forwarding-ingest';
 import { KafkaForwarder, kafkaForwarderGauges } from './kafka/forwarder';
+import { RecordDeadLetters, UNSENT_RECORD_FILE } from './kafka/record-dead-letters';
 import { errorFields, type Logger } from './log';
 import { QueueConsumer } from './queue/consumer';
 import { DurableQueue } from './queue/durable-queue';
@@ -144,8 +145,13 @@ export class Sidecar {
       segmentBytes: config.queueSegmentBytes,
       logger,
     });
+    const unsent = await new RecordDeadLetters(
+      join(config.dataDirectory, 'dlq'),
+      UNSENT_RECORD_FILE,
+    ).open();
     this.kafkaForwarder = new KafkaForwarder(this.kafkaQueue, kafka, {
       batchBytes: Math.min(config.bulkFlushBytes, 4 * 1024 ** 2),
+      unsent,
       logger,
     });
     this.kafkaForwarder.start();

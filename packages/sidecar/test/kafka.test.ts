@@ -14,7 +14,12 @@ import {
   type ConsumerProcess,
 } from './support/kafka';
 import { exactlyOnce, LoadGenerator, spanIdCounts } from './support/load';
-import { makeSpans, traceRequestJson, traceRequestProtobuf } from './support/requests';
+import {
+  logsRequestProtobuf,
+  makeSpans,
+  traceRequestJson,
+  traceRequestProtobuf,
+} from './support/requests';
 import { TcpProxy } from './support/tcp-proxy';
 import {
   metricValue,
@@ -33,12 +38,16 @@ interface Topics {
 }
 
 /** Topics and a group of their own for one test: tests never read each other's records. */
-async function freshTopics(prefix: string, partitions: number): Promise<Topics> {
+async function freshTopics(
+  prefix: string,
+  partitions: number,
+  configs: Record<string, string> = {},
+): Promise<Topics> {
   const namespace = uniqueNamespace(prefix);
   const traces = `spans_${namespace}`;
   const logs = `logs_${namespace}`;
   const metrics = `metrics_${namespace}`;
-  await createTopics([traces, logs, metrics], partitions);
+  await createTopics([traces, logs, metrics], partitions, configs);
   return {
     namespace,
     traces,
@@ -207,6 +216,35 @@ describe('Kafka: edge sidecar → Kafka → consumer group → Elasticsearch (re
       await load.stop();
       await proxy.stop();
     }
+  });
+
+  it('a record Kafka refuses for good (larger than the topic allows) goes to the dead-letter path and does not hold back the records behind it', async () => {
+    const topics = await freshTopics('kafkalarge', 1, { 'max.message.bytes': '20000' });
+    const edge = await spawnSidecar({ ...topics.env, ELKHOUND_KAFKA_FORWARD: 'instead' });
+    sidecars.push(edge);
+    const large = logsRequestProtobuf(2_000);
+    assert.ok(large.length > 20_000);
+    for (const body of [large, logsRequestProtobuf(3)]) {
+      const answer = await fetch(edge.url('/v1/logs'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
+      assert.equal(answer.status, 200);
+    }
+    const [delivered] = await readRecords(`logs_${topics.namespace}`, 1);
+    assert.equal(delivered!.value.length, logsRequestProtobuf(3).length);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await metricValue(edge, 'elkhound_kafka_queue_records')) > 0)
+      await sleep(200);
+    assert.equal(await metricValue(edge, 'elkhound_kafka_queue_records'), 0);
+    const letters = readFileSync(join(edge.dataDirectory, 'dlq', 'kafka-unsent.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as RecordDeadLetter);
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]!.errorType, 'MESSAGE_TOO_LARGE');
+    assert.deepEqual(Buffer.from(letters[0]!.value, 'base64'), large);
   });
 
   it('poison records (garbage, truncated protobuf, wrong content type) go to the dead-letter path with topic/partition/offset and never block the partition', async () => {

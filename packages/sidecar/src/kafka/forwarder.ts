@@ -1,13 +1,33 @@
-import { ProduceAcks, Producer } from '@platformatic/kafka';
+import { findErrorBy, ProduceAcks, Producer } from '@platformatic/kafka';
 import { errorFields, type Logger } from '../log';
 import type { DurableQueue } from '../queue/durable-queue';
 import type { KafkaConfig } from './kafka-config';
 import { fromQueueDocument } from './outgoing-record';
 import { partitionerFor } from './partitioner';
+import type { RecordDeadLetters } from './record-dead-letters';
+
+/** Broker answers that producing the same record again cannot change. */
+const REFUSED_FOR_GOOD = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD'];
+
+function refusedForGood(error: unknown): string | undefined {
+  for (const id of REFUSED_FOR_GOOD) {
+    if (findErrorBy(error as Error, 'apiId', id)) return id;
+  }
+  return undefined;
+}
+
+interface OutgoingMessage {
+  topic: string;
+  key: Buffer | undefined;
+  value: Buffer;
+  headers: Record<string, string>;
+}
 
 export interface ForwarderOptions {
   /** Bytes of queue records produced per request. */
   batchBytes: number;
+  /** Where records Kafka refuses for good go (too large for the topic, invalid). */
+  unsent: RecordDeadLetters;
   logger: Logger;
 }
 
@@ -21,6 +41,7 @@ export interface ForwarderOptions {
 export class KafkaForwarder {
   produced = 0;
   failures = 0;
+  refused = 0;
   private readonly producer: Producer<Buffer, Buffer, string, string>;
   private readonly abort = new AbortController();
   private draining = false;
@@ -76,7 +97,7 @@ export class KafkaForwarder {
     while (!this.abort.signal.aborted) {
       const batch = await this.queue.next(this.options.batchBytes, () => this.draining);
       if (!batch || this.abort.signal.aborted) return;
-      const messages = batch.documents.map((document) => {
+      const messages: OutgoingMessage[] = batch.documents.map((document) => {
         const record = fromQueueDocument(document);
         return {
           topic: record.topic,
@@ -85,32 +106,74 @@ export class KafkaForwarder {
           headers: { 'content-type': record.contentType },
         };
       });
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await this.producer.send({ messages });
-          this.produced += messages.length;
-          break;
-        } catch (error) {
-          this.failures++;
-          if (this.abort.signal.aborted) return;
-          const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
-          this.options.logger.warn('Kafka did not acknowledge a batch; producing it again', {
-            ...errorFields(error),
-            'elkhound.kafka.records': messages.length,
-            'elkhound.retry.delay_ms': delay,
-          });
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, delay);
-            this.abort.signal.addEventListener('abort', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
-          if (this.abort.signal.aborted) return;
-        }
-      }
+      if (!(await this.produce(messages))) return;
       await this.queue.commit(batch);
     }
+  }
+
+  /**
+   * Produces the batch until Kafka acknowledged it; false when stopped first. A batch Kafka
+   * refuses for good is produced record by record, and the records it refuses for good are
+   * written to the unsent file rather than blocking the queue behind them.
+   */
+  private async produce(messages: OutgoingMessage[]): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.producer.send({ messages });
+        this.produced += messages.length;
+        return true;
+      } catch (error) {
+        this.failures++;
+        if (this.abort.signal.aborted) return false;
+        const refusal = refusedForGood(error);
+        if (refusal !== undefined) {
+          if (messages.length === 1) {
+            this.deadLetter(messages[0] as OutgoingMessage, refusal, error);
+            return true;
+          }
+          for (const message of messages) if (!(await this.produce([message]))) return false;
+          return true;
+        }
+        const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+        this.options.logger.warn('Kafka did not acknowledge a batch; producing it again', {
+          ...errorFields(error),
+          'elkhound.kafka.records': messages.length,
+          'elkhound.retry.delay_ms': delay,
+        });
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.abort.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        if (this.abort.signal.aborted) return false;
+      }
+    }
+  }
+
+  private deadLetter(message: OutgoingMessage, refusal: string, error: unknown): void {
+    this.refused++;
+    const reason = `Kafka refused the record for good (${refusal}, ${message.value.length} bytes): ${(error as Error)?.message ?? String(error)}`;
+    this.options.unsent.append([
+      {
+        time: new Date().toISOString(),
+        topic: message.topic,
+        partition: -1,
+        offset: '',
+        key: message.key ? message.key.toString('utf8') : null,
+        headers: message.headers,
+        errorType: refusal,
+        reason,
+        value: message.value.toString('base64'),
+      },
+    ]);
+    this.options.logger.warn('Kafka refused a record for good: written to the dead-letter path', {
+      'elkhound.kafka.topic': message.topic,
+      'elkhound.kafka.record_bytes': message.value.length,
+      'error.type': refusal,
+      'elkhound.dead_letter.file': this.options.unsent.path,
+    });
   }
 }
 
@@ -136,6 +199,12 @@ export function kafkaForwarderGauges(
       help: 'Produce requests Kafka did not acknowledge (the batch is produced again).',
       type: 'counter',
       samples: [{ labels: {}, value: forwarder.failures }],
+    },
+    {
+      name: 'elkhound_kafka_refused_records_total',
+      help: 'Records Kafka refused for good (too large, invalid), written to dlq/kafka-unsent.ndjson.',
+      type: 'counter',
+      samples: [{ labels: {}, value: forwarder.refused }],
     },
     {
       name: 'elkhound_kafka_queue_records',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 export interface RecordDeadLetter {
   time: string;
   topic: string;
+  /** -1 (and offset "") for a record Kafka refused to take: it never had a place in a partition. */
   partition: number;
   /** Decimal: offsets are 64-bit. */
   offset: string;
@@ -18,6 +19,8 @@ export interface RecordDeadLetter {
 }
 
 export const RECORD_DEAD_LETTER_FILE = 'kafka-records.ndjson';
+/** The sidecar's records Kafka refused for good (too large for the topic, invalid). */
+export const UNSENT_RECORD_FILE = 'kafka-unsent.ndjson';
 
 /**
  * The consumer's dead-letter path for records (garbage bytes, truncated protobuf, a content type
@@ -29,8 +32,11 @@ export class RecordDeadLetters {
   readonly path: string;
   count = 0;
 
-  constructor(readonly directory: string) {
-    this.path = join(directory, RECORD_DEAD_LETTER_FILE);
+  constructor(
+    readonly directory: string,
+    file = RECORD_DEAD_LETTER_FILE,
+  ) {
+    this.path = join(directory, file);
   }
 
   async open(): Promise<this> {

@@ -38,13 +38,22 @@ export function stopKafka(): void {
   delete process.env.KAFKA_BOOTSTRAP_SERVERS;
 }
 
-export async function createTopics(names: string[], partitions: number): Promise<void> {
+export async function createTopics(
+  names: string[],
+  partitions: number,
+  configs: Record<string, string> = {},
+): Promise<void> {
   const admin = new Admin({
     clientId: 'elkhound-test',
     bootstrapBrokers: kafkaBootstrap().split(','),
   });
   try {
-    await admin.createTopics({ topics: names, partitions, replicas: 1 });
+    await admin.createTopics({
+      topics: names,
+      partitions,
+      replicas: 1,
+      configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+    });
   } finally {
     await admin.close();
   }
