@@ -11,6 +11,7 @@ import {
   readRecords,
   spawnConsumer,
   stopKafka,
+  ThreeBrokers,
   type ConsumerProcess,
 } from './support/kafka';
 import { exactlyOnce, LoadGenerator, spanIdCounts } from './support/load';
@@ -308,5 +309,80 @@ describe('Kafka: edge sidecar → Kafka → consumer group → Elasticsearch (re
       await metricSum(consumer.url('/metrics'), 'elkhound_kafka_dead_lettered_records_total'),
       3,
     );
+  });
+});
+
+describe('Kafka: a broker of three killed and restarted while producing and consuming (real brokers)', function () {
+  this.timeout(300_000);
+  const cluster = new ThreeBrokers();
+  const sidecars: SidecarProcess[] = [];
+  const consumers: ConsumerProcess[] = [];
+  before(() => cluster.start());
+  after(async () => {
+    for (const process of [...sidecars.splice(0), ...consumers.splice(0)])
+      await process.stop('SIGKILL');
+    cluster.stop();
+  });
+
+  it('0 lost, 0 duplicated: acks=all with min.insync.replicas=2 keeps every acknowledged record', async () => {
+    const namespace = uniqueNamespace('kafkabroker');
+    const traces = `spans_${namespace}`;
+    await createTopics(
+      [traces, `logs_${namespace}`, `metrics_${namespace}`],
+      3,
+      {},
+      {
+        brokers: cluster.brokers,
+        replicas: 3,
+      },
+    );
+    const env = {
+      ELKHOUND_NAMESPACE: namespace,
+      ELKHOUND_KAFKA_BROKERS: cluster.brokers,
+      ELKHOUND_KAFKA_TOPIC_TRACES: traces,
+      ELKHOUND_KAFKA_TOPIC_LOGS: `logs_${namespace}`,
+      ELKHOUND_KAFKA_TOPIC_METRICS: `metrics_${namespace}`,
+      ELKHOUND_KAFKA_GROUP_ID: `group_${namespace}`,
+    };
+    const edge = await spawnSidecar({ ...env, ELKHOUND_KAFKA_FORWARD: 'instead' });
+    sidecars.push(edge);
+    for (let index = 0; index < 2; index++) consumers.push(await spawnConsumer(env));
+    const load = new LoadGenerator(() => edge.url('/v1/traces'), {
+      spansPerRequest: 10,
+      intervalMs: 50,
+      serviceName: 'kafka-broker',
+    });
+    load.start();
+    try {
+      await sleep(3_000);
+      cluster.killNode(2);
+      await sleep(6_000);
+      cluster.startNode(2);
+      await sleep(3_000);
+    } finally {
+      await load.stop();
+    }
+    const counts = await waitForSpans(namespace, load.acknowledged.size, 120_000);
+    const problems = exactlyOnce(load.acknowledged, counts);
+    if (problems.length > 0) {
+      const edgeMetrics = (await (await fetch(edge.url('/metrics'))).text())
+        .split('\n')
+        .filter((line) => line.startsWith('elkhound_kafka'));
+      const consumerState = await Promise.all(
+        consumers.map(async (consumer) =>
+          [
+            ...(await (await fetch(consumer.url('/metrics'))).text())
+              .split('\n')
+              .filter((line) => line.startsWith('elkhound_kafka') && !line.includes('_bucket')),
+            ...consumer.lines.filter((line) => /"(warn|error)"/.test(line)).slice(-5),
+          ].join('\n'),
+        ),
+      );
+      const edgeLog = edge.lines.filter((line) => /"(warn|error)"/.test(line)).slice(-5);
+      assert.fail(
+        `${problems.length} problems (${counts.size} of ${load.acknowledged.size} spans)\n${problems.slice(0, 3).join('\n')}\nedge:\n${[...edgeMetrics, ...edgeLog].join('\n')}\nconsumers:\n${consumerState.join('\n---\n')}`,
+      );
+    }
+    assert.ok(load.acknowledged.size > 200, `only ${load.acknowledged.size} spans acknowledged`);
   });
 });

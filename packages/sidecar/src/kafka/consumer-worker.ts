@@ -89,31 +89,68 @@ export class KafkaConsumerWorker {
         });
       }
     });
-    this.stream = await this.consumer.consume({
+    await this.openStream();
+    this.consumer.startLagMonitoring({ topics: this.topics }, 5_000);
+    this.running = this.run().catch((error: unknown) => {
+      if (!this.abort.signal.aborted) logger.error('Kafka consumer stopped', errorFields(error));
+    });
+  }
+
+  /**
+   * Reads the topics from the committed offsets on. Called again when a stream fails for good
+   * (brokers away longer than the client's retries): what was read after the last commit is read
+   * again, and its documents, if already written, come back as duplicates Elasticsearch refuses.
+   */
+  private async openStream(): Promise<void> {
+    const stream = await this.consumer.consume({
       topics: this.topics,
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: 'earliest',
       autocommit: false,
       maxWaitTime: 250,
     });
-    this.stream.on('data', (message: KafkaMessage) => {
+    this.stream = stream;
+    stream.on('data', (message: KafkaMessage) => {
       this.buffer.push(message);
       this.bufferBytes += message.value?.length ?? 0;
       if (
         this.buffer.length >= (this.options.maxRecords ?? 2_000) ||
         this.bufferBytes >= (this.options.maxBytes ?? 4 * 1024 ** 2)
       ) {
-        this.stream?.pause();
+        stream.pause();
       }
       this.notify();
     });
-    this.stream.on('error', (error: unknown) =>
-      logger.warn('Kafka consumer stream error', errorFields(error)),
-    );
-    this.consumer.startLagMonitoring({ topics: this.topics }, 5_000);
-    this.running = this.run().catch((error: unknown) => {
-      if (!this.abort.signal.aborted) logger.error('Kafka consumer stopped', errorFields(error));
-    });
+    const failed = (error?: unknown): void => {
+      if (this.stream !== stream || this.stopping || this.abort.signal.aborted) return;
+      this.stream = undefined;
+      this.options.logger.warn(
+        'Kafka consumer stream failed; reading again from the committed offsets',
+        {
+          ...errorFields(error ?? new Error('stream closed')),
+        },
+      );
+      void this.reopen(stream);
+    };
+    stream.on('error', failed);
+    stream.on('close', () => failed());
+  }
+
+  private async reopen(failed: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+    await failed.close().catch(() => undefined);
+    for (let attempt = 0; !this.stopping && !this.abort.signal.aborted; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
+      if (this.stopping || this.abort.signal.aborted) return;
+      try {
+        await this.openStream();
+        return;
+      } catch (error) {
+        this.options.logger.warn(
+          'could not read the Kafka topics yet; retrying',
+          errorFields(error),
+        );
+      }
+    }
   }
 
   private notify(): void {

@@ -38,20 +38,59 @@ export function stopKafka(): void {
   delete process.env.KAFKA_BOOTSTRAP_SERVERS;
 }
 
+/**
+ * A cluster of three brokers for the failure tests, started by scripts/kafka.sh beside the
+ * run's broker (its ports: the run's first port + 2 and up), and `kafka.sh` run against it.
+ */
+export class ThreeBrokers {
+  readonly port: number;
+  brokers = '';
+
+  constructor() {
+    const first = Number(kafkaBootstrap().split(',')[0]?.split(':')[1] ?? 9092);
+    this.port = Number(process.env.ELKHOUND_KAFKA_FAILOVER_PORT ?? first + 2);
+  }
+
+  private script(...args: string[]): string {
+    return execFileSync('bash', [join(ROOT, 'scripts', 'kafka.sh'), ...args], {
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, ELKHOUND_KAFKA_PORT: String(this.port) },
+    }).trim();
+  }
+
+  start(): void {
+    this.brokers = this.script('start', '3');
+  }
+
+  killNode(node: number): void {
+    this.script('kill-node', String(node));
+  }
+
+  startNode(node: number): void {
+    this.script('start-node', String(node));
+  }
+
+  stop(): void {
+    this.script('stop');
+  }
+}
+
 export async function createTopics(
   names: string[],
   partitions: number,
   configs: Record<string, string> = {},
+  cluster: { brokers: string; replicas: number } = { brokers: kafkaBootstrap(), replicas: 1 },
 ): Promise<void> {
   const admin = new Admin({
     clientId: 'elkhound-test',
-    bootstrapBrokers: kafkaBootstrap().split(','),
+    bootstrapBrokers: cluster.brokers.split(','),
   });
   try {
     await admin.createTopics({
       topics: names,
       partitions,
-      replicas: 1,
+      replicas: cluster.replicas,
       configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
     });
   } finally {
