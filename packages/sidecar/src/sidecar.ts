@@ -187,6 +187,7 @@ export class Sidecar {
     const problems: string[] = [];
     if (this.queue.isClosed || this.stopping) problems.push('shutting down');
     else if (!this.queue.hasRoomFor(1)) problems.push('queue full');
+    else if (this.kafkaQueue && !this.kafkaQueue.hasRoomFor(1)) problems.push('Kafka queue full');
     if (!this.sinkStarted) {
       problems.push(
         this.sink.kind === 'elasticsearch'
