@@ -13,12 +13,14 @@ function memory(pid: number): { rss: number; peak: number } {
 }
 
 /**
- * The bound the peak RSS must stay under with the default limits: the 128 MiB in-flight budget
- * plus what the process holds anyway (its code, heap and buffers: ~70-90 MiB at rest after
- * start) and room for garbage not yet collected. Before inflation was charged to the budget as it
- * happened, 4 bombs took the peak to ~330 MiB and 16 to ~1.1 GiB.
+ * How far the peak RSS may rise above the process at rest with the default limits: the 128 MiB
+ * in-flight budget, plus the output of the two inflations that run at once and garbage not yet
+ * collected (measured: ~200 MiB above rest for 16 bombs). Measured from rest, not as an absolute,
+ * so that what the process loads at start (clients, code) does not move the bound. Before
+ * inflation was charged to the budget as it happened, 4 bombs took the peak ~260 MiB above rest
+ * and 16 ~1 GiB above it.
  */
-const PEAK_BOUND_MIB = 320;
+const PEAK_GROWTH_BOUND_MIB = 240;
 
 // 128 MiB of zeros: ~128 KB of gzip, twice the default 64 MiB decompressed limit.
 const BOMB = gzipSync(Buffer.alloc(128 * 1024 * 1024), { level: 9 });
@@ -71,7 +73,7 @@ describe('receiver: memory under concurrent gzip bombs (default limits, real pro
 
   for (const transport of ['HTTP', 'gRPC'] as const) {
     for (const concurrent of [1, 4, 16]) {
-      it(`${transport}: ${concurrent} concurrent bomb(s) of ${Math.round(BOMB.length / 1024)} KB, each refused as too large, peak RSS under ${PEAK_BOUND_MIB} MiB`, async () => {
+      it(`${transport}: ${concurrent} concurrent bomb(s) of ${Math.round(BOMB.length / 1024)} KB, each refused as too large, peak RSS at most ${PEAK_GROWTH_BOUND_MIB} MiB above rest`, async () => {
         const sidecar = await spawnSidecar({}, temporaryDirectory('bombs'));
         try {
           const pid = sidecar.child.pid as number;
@@ -98,7 +100,10 @@ describe('receiver: memory under concurrent gzip bombs (default limits, real pro
           figures.push(
             `        ${transport} ×${concurrent}: ${peak.toFixed(0)} MiB (${atRest.toFixed(0)} MiB at rest)`,
           );
-          assert.ok(peak < PEAK_BOUND_MIB, `peak RSS ${peak.toFixed(0)} MiB`);
+          assert.ok(
+            peak - atRest < PEAK_GROWTH_BOUND_MIB,
+            `peak RSS ${peak.toFixed(0)} MiB, ${(peak - atRest).toFixed(0)} MiB above rest`,
+          );
           // Every share of the budget was given back: a body of nearly half the budget still
           // fits (it is not JSON, so 400, but not 503).
           const large = await fetch(sidecar.url('/v1/logs'), {
