@@ -126,7 +126,8 @@ export abstract class ElasticsearchExporterBase<Item> {
       return {
         code: ExportResultCode.FAILED,
         error: new Error(
-          `${outcome.unsent.length} document(s) not accepted by ${describeConnection(this.options.connection)} after retries`,
+          `${outcome.unsent.length} document(s) not accepted by ${describeConnection(this.options.connection)} after retries` +
+            (this.writer.authorizationProblem ? `: ${this.writer.authorizationProblem}` : ''),
         ),
       };
     }
