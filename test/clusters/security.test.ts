@@ -1,0 +1,327 @@
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Client } from '@elastic/elasticsearch';
+import { elkhoundRoles, type RoleDescriptor } from '@elkhound/exporter-elasticsearch';
+import { LoadGenerator } from '../../packages/sidecar/test/support/load';
+import {
+  metricValue,
+  spawnSidecar,
+  temporaryDirectory,
+  uniqueNamespace,
+  waitForDrain,
+  type SidecarProcess,
+} from '../../packages/sidecar/test/support/sidecar-process';
+import {
+  adminClient,
+  BASE_PORT,
+  countsBy,
+  lostOrDuplicated,
+  startDeployment,
+  stopDeployment,
+  type Deployment,
+} from './deployments';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', '..', 'packages', 'sidecar', 'bin', 'elkhound.js');
+
+/**
+ * Elkhound against a node with security and TLS on, with API keys made through the real
+ * security API from exactly the role descriptors `elkhound setup --print-roles` prints.
+ */
+describe('a secure Elasticsearch: least privilege, a key that is wrong or revoked, TLS', function () {
+  let deployment: Deployment;
+  let admin: Client;
+  const roles = elkhoundRoles();
+
+  before(async function () {
+    this.timeout(10 * 60_000);
+    deployment = await startDeployment({ port: BASE_PORT + 5, secure: true });
+    admin = adminClient(deployment);
+    // Templates first, with the setup key: the writer may not install them.
+    const setupKey = await createKey(admin, 'setup', { elkhound_setup: roles.elkhound_setup });
+    const setup = await cli(['setup'], connectionEnv(setupKey.encoded));
+    assert.equal(setup.code, 0, setup.stderr);
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await admin?.close();
+    await stopDeployment(deployment);
+  });
+
+  function connectionEnv(apiKey: string, caFile = deployment.caFile!): Record<string, string> {
+    return {
+      ELASTICSEARCH_URL: deployment.urls[0]!,
+      ELASTICSEARCH_API_KEY: apiKey,
+      ELASTICSEARCH_CA_FILE: caFile,
+    };
+  }
+
+  function sidecarEnv(apiKey: string, namespace: string, caFile?: string) {
+    return {
+      ...connectionEnv(apiKey, caFile),
+      ELKHOUND_NAMESPACE: namespace,
+      // The writer may not install templates: `elkhound setup` did, with its own key.
+      ELKHOUND_SETUP: 'false',
+      ELKHOUND_RETRY_MAX_DELAY_MS: '500',
+    };
+  }
+
+  it('elkhound setup, the sidecar and elkhound report each work with a key of exactly their role, and say which privilege is missing otherwise', async () => {
+    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
+    const reader = await createKey(admin, 'reader', { elkhound_reader: roles.elkhound_reader });
+    const setupKey = await createKey(admin, 'setup', { elkhound_setup: roles.elkhound_setup });
+
+    const setupAgain = await cli(['setup'], connectionEnv(setupKey.encoded));
+    assert.equal(setupAgain.code, 0, setupAgain.stderr);
+    const setupAsWriter = await cli(['setup'], connectionEnv(writer.encoded));
+    assert.equal(setupAsWriter.code, 1);
+    assert.match(setupAsWriter.stderr, /403.*security_exception.*manage_index_templates/);
+
+    const namespace = uniqueNamespace('lp');
+    const sidecar = await spawnSidecar(sidecarEnv(writer.encoded, namespace));
+    try {
+      const load = new LoadGenerator(() => sidecar.url('/v1/traces'), {
+        spansPerRequest: 20,
+        intervalMs: 20,
+        serviceName: 'least-privilege',
+      });
+      load.start();
+      await delay(1500);
+      await load.stop();
+      assert.ok(load.acknowledged.size >= 100, `only ${load.acknowledged.size} spans acknowledged`);
+      await waitForDrain(sidecar);
+      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
+      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
+        lost: 0,
+        duplicated: 0,
+        examples: [],
+      });
+      assert.equal(await deadLettered(sidecar), 0);
+      assert.equal((await fetch(sidecar.url('/readyz'))).status, 200);
+    } finally {
+      await sidecar.stop();
+    }
+
+    const report = await cli(['report', '--namespace', namespace], connectionEnv(reader.encoded));
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, new RegExp(`traces-elkhound-${namespace}`));
+    const reportAsWriter = await cli(['report'], connectionEnv(writer.encoded));
+    assert.equal(reportAsWriter.code, 1);
+    assert.match(reportAsWriter.stderr, /lack the index privilege \[read\] on traces-elkhound-\*/);
+  });
+
+  it('a key without auto_configure: /readyz names the privilege and the data stream, nothing is dead-lettered, the queue drains once a good key is configured', async () => {
+    // create_doc alone: the first document of a new data stream needs indices:admin/auto_create.
+    const lacking = await createKey(admin, 'lacking', {
+      lacking: {
+        cluster: [],
+        indices: [{ ...roles.elkhound_writer.indices[0]!, privileges: ['create_doc'] }],
+      },
+    });
+    const namespace = uniqueNamespace('nopriv');
+    const dataDirectory = temporaryDirectory('nopriv');
+    const first = await spawnSidecar(sidecarEnv(lacking.encoded, namespace), dataDirectory);
+    const load = new LoadGenerator(() => first.url('/v1/traces'), {
+      spansPerRequest: 10,
+      intervalMs: 20,
+      serviceName: 'no-privilege',
+    });
+    let readyz: string;
+    try {
+      load.start();
+      await delay(1000);
+      await load.stop();
+      assert.ok(load.acknowledged.size >= 50, `only ${load.acknowledged.size} spans acknowledged`);
+      readyz = await notReadyBecause(first, /auto_configure/);
+      assert.match(readyz, /lack a privilege \(403\)/);
+      assert.match(readyz, /indices:admin\/auto_create/);
+      assert.match(readyz, new RegExp(`traces-elkhound-${namespace}`));
+      assert.ok(
+        first.lines.some(
+          (line) => line.includes('"log.level":"error"') && line.includes('auto_configure'),
+        ),
+        'the problem is logged as an error',
+      );
+      assert.equal(await deadLettered(first), 0);
+      assert.equal(await metricValue(first, 'elkhound_queue_documents'), load.acknowledged.size);
+    } finally {
+      await first.stop();
+    }
+
+    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
+    const second = await spawnSidecar(sidecarEnv(writer.encoded, namespace), dataDirectory);
+    try {
+      await waitForDrain(second);
+      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
+      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
+        lost: 0,
+        duplicated: 0,
+        examples: [],
+      });
+      assert.equal(await deadLettered(second), 0);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('a key revoked in the middle of a run: writes wait with a 401 reason on /readyz, nothing is dead-lettered, a new key delivers everything once', async () => {
+    const revoked = await createKey(admin, 'revoked', { elkhound_writer: roles.elkhound_writer });
+    const namespace = uniqueNamespace('revoked');
+    const dataDirectory = temporaryDirectory('revoked');
+    const first = await spawnSidecar(sidecarEnv(revoked.encoded, namespace), dataDirectory);
+    const load = new LoadGenerator(() => first.url('/v1/traces'), {
+      spansPerRequest: 10,
+      intervalMs: 20,
+      serviceName: 'revoked',
+    });
+    try {
+      load.start();
+      await delay(1000);
+      const beforeRevocation = await metricValue(
+        first,
+        'elkhound_documents_total{outcome="indexed"}',
+      );
+      await admin.security.invalidateApiKey({ ids: [revoked.id] });
+      await delay(1500);
+      await load.stop();
+      assert.ok(beforeRevocation > 0, 'documents were written before the key was revoked');
+      const readyz = await notReadyBecause(first, /401/);
+      assert.match(readyz, /refused the credentials/);
+      assert.equal(await deadLettered(first), 0);
+      assert.ok(
+        (await metricValue(first, 'elkhound_queue_documents')) > 0,
+        'documents wait in the queue',
+      );
+    } finally {
+      await first.stop();
+    }
+    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
+    const second = await spawnSidecar(sidecarEnv(writer.encoded, namespace), dataDirectory);
+    try {
+      await waitForDrain(second);
+      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
+      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
+        lost: 0,
+        duplicated: 0,
+        examples: [],
+      });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('TLS with a CA that did not sign the node: a clear certificate error on /readyz, nothing lost; the right CA file delivers everything once', async () => {
+    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
+    const wrongCa = otherCaFile();
+    const namespace = uniqueNamespace('wrongca');
+    const dataDirectory = temporaryDirectory('wrongca');
+    const first = await spawnSidecar(sidecarEnv(writer.encoded, namespace, wrongCa), dataDirectory);
+    const load = new LoadGenerator(() => first.url('/v1/traces'), {
+      spansPerRequest: 10,
+      intervalMs: 20,
+      serviceName: 'wrong-ca',
+    });
+    try {
+      load.start();
+      await delay(1000);
+      await load.stop();
+      assert.ok(load.acknowledged.size >= 50);
+      const readyz = await notReadyBecause(first, /certificate/);
+      assert.match(readyz, /not reachable/);
+      assert.equal(await deadLettered(first), 0);
+      assert.equal(await metricValue(first, 'elkhound_queue_documents'), load.acknowledged.size);
+    } finally {
+      await first.stop();
+    }
+    const second = await spawnSidecar(sidecarEnv(writer.encoded, namespace), dataDirectory);
+    try {
+      await waitForDrain(second);
+      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
+      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
+        lost: 0,
+        duplicated: 0,
+        examples: [],
+      });
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+async function createKey(
+  admin: Client,
+  name: string,
+  roleDescriptors: Record<string, RoleDescriptor>,
+): Promise<{ id: string; encoded: string }> {
+  const key = await admin.security.createApiKey({
+    name: `elkhound-test-${name}`,
+    role_descriptors: roleDescriptors,
+  });
+  return { id: key.id, encoded: key.encoded };
+}
+
+async function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+async function deadLettered(sidecar: SidecarProcess): Promise<number> {
+  return metricValue(sidecar, 'elkhound_documents_total{outcome="dead_lettered"}');
+}
+
+/** Polls /readyz until it answers 503 with a reason matching `pattern`; returns the body. */
+async function notReadyBecause(sidecar: SidecarProcess, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const response = await fetch(sidecar.url('/readyz'));
+    last = `${response.status} ${await response.text()}`;
+    if (response.status === 503 && pattern.test(last)) return last;
+    await delay(200);
+  }
+  throw new Error(`/readyz never said ${pattern}; last answer: ${last}`);
+}
+
+/** A CA of its own, made now: valid, but it signed nothing the node presents. */
+function otherCaFile(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'elkhound-wrong-ca-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=not the node CA',
+      '-keyout',
+      join(directory, 'ca.key'),
+      '-out',
+      join(directory, 'ca.crt'),
+    ],
+    { stdio: 'ignore' },
+  );
+  writeFileSync(join(directory, 'README'), 'a CA that signed nothing the test node presents\n');
+  return join(directory, 'ca.crt');
+}
+
+const delay = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
