@@ -28,15 +28,12 @@ interface BulkResponseBody {
   items?: Array<Record<string, { status?: number; error?: BulkItemError }>>;
 }
 
-/** Per-document outcomes of a 200 `_bulk` answer, in request order. */
-export function parseBulkResponse(body: Buffer, count: number): ItemOutcome[] {
-  let parsed: BulkResponseBody;
-  try {
-    parsed = JSON.parse(body.toString('utf8')) as BulkResponseBody;
-  } catch {
+/** Per-document outcomes of a 200 `_bulk` answer (as the client parsed it), in request order. */
+export function parseBulkResponse(body: unknown, count: number): ItemOutcome[] {
+  if (body === null || typeof body !== 'object') {
     throw new Error('Elasticsearch answered the bulk request with a body that is not JSON');
   }
-  const items = parsed.items ?? [];
+  const items = (body as BulkResponseBody).items ?? [];
   if (items.length !== count) {
     throw new Error(`Elasticsearch answered ${items.length} bulk items for ${count} documents`);
   }

@@ -8,7 +8,11 @@ import {
   parseBulkResponse,
   type RejectedDocument,
 } from './bulk-response';
-import { isLoopbackUrl, type ElasticsearchConnectionOptions } from './connection';
+import {
+  isLoopbackConnection,
+  validateConnection,
+  type ElasticsearchConnectionOptions,
+} from './connection';
 import {
   backoffDelay,
   defaultRetryPolicy,
@@ -16,7 +20,7 @@ import {
   sleep,
   type RetryPolicy,
 } from './retry';
-import { HttpTransport, TransportError } from './transport';
+import { ElasticsearchTransport, TransportError } from './transport';
 
 /**
  * The bulk writer the SDK exporters and the sidecar share.
@@ -126,7 +130,7 @@ export class BulkWriter {
    * reports it.
    */
   authorizationProblem: string | undefined;
-  private readonly transport: HttpTransport;
+  private readonly transport: ElasticsearchTransport;
   private readonly policy: RetryPolicy;
   private readonly flushBytes: number;
   private readonly flushIntervalMs: number;
@@ -146,7 +150,7 @@ export class BulkWriter {
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     this.flushBytes = options.flushBytes ?? 5 * 1024 * 1024;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
-    this.gzip = options.gzip ?? !isLoopbackUrl(options.connection.url);
+    this.gzip = options.gzip ?? !isLoopbackConnection(validateConnection(options.connection));
     this.concurrency = options.concurrency ?? 2;
     if (!(Number.isFinite(this.flushBytes) && this.flushBytes >= 1024)) {
       throw new RangeError(`flushBytes: ${this.flushBytes} is not a number of bytes ≥ 1024`);
@@ -165,7 +169,7 @@ export class BulkWriter {
         );
       }
     }
-    this.transport = new HttpTransport(options.connection);
+    this.transport = new ElasticsearchTransport(options.connection);
   }
 
   send(
@@ -282,7 +286,7 @@ export class BulkWriter {
         const response = await this.transport.request({
           method: 'POST',
           path: BULK_PATH,
-          body: sent,
+          bulkBody: sent,
           headers: this.gzip ? GZIP_HEADERS : PLAIN_HEADERS,
           signal,
         });
@@ -373,8 +377,8 @@ export class BulkWriter {
   }
 
   /** The whole request refused for good (a 400 on the request itself, 413...). */
-  private rejectAll(pending: Entry[], status: number, body: Buffer): void {
-    const reason = body.toString('utf8', 0, Math.min(body.length, 2000));
+  private rejectAll(pending: Entry[], status: number, body: unknown): void {
+    const reason = (typeof body === 'string' ? body : (JSON.stringify(body) ?? '')).slice(0, 2000);
     const hint =
       status === 413
         ? 'the bulk request is larger than http.max_content_length: lower flushBytes'
@@ -429,17 +433,14 @@ function dataStreamsOf(entries: readonly Entry[]): string {
 }
 
 /** Elasticsearch's `error.reason` (and its cause) of a failed request, else the body's start. */
-function errorReason(body: Buffer): string {
-  const text = body.toString('utf8', 0, Math.min(body.length, 4000));
-  try {
-    const error = (
-      JSON.parse(text) as { error?: { reason?: string; caused_by?: { reason?: string } } }
-    ).error;
+function errorReason(body: unknown): string {
+  if (typeof body === 'object' && body !== null) {
+    const error = (body as { error?: { reason?: string; caused_by?: { reason?: string } } }).error;
     const reason = [error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ');
     if (reason) return reason;
-  } catch {
-    // not JSON: a proxy's page, say
   }
+  // Not Elasticsearch's JSON: a proxy's page, say.
+  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? '');
   return text.slice(0, 500) || 'no reason given';
 }
 

@@ -1,10 +1,17 @@
 export {
+  CONNECTION_SETTINGS,
+  connectionFromSettings,
   connectionOptionsFromEnv,
+  decodeCloudId,
   describeConnection,
   validateConnection,
+  isLoopbackConnection,
   isLoopbackUrl,
   ConnectionConfigError,
+  type ConnectionSetting,
   type ElasticsearchConnectionOptions,
+  type ResolvedConnection,
+  type SettingValue,
 } from './connection';
 export {
   BulkWriter,
@@ -33,7 +40,12 @@ export {
   indexTemplateName,
   type Signal,
 } from './templates';
-export { HttpTransport, TransportError } from './transport';
+export {
+  ElasticsearchTransport,
+  TransportError,
+  type TransportRequest,
+  type TransportResponse,
+} from './transport';
 export { ElasticsearchSpanExporter } from './span-exporter';
 export { ElasticsearchLogRecordExporter } from './log-exporter';
 export type { ElasticsearchExporterOptions } from './sdk-exporter';

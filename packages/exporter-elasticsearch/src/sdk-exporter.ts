@@ -3,6 +3,8 @@ import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelem
 import { isValidNamespace, type EcsDocument } from '@elkhound/ecs';
 import { BulkWriter, type BulkWriterOptions } from './bulk-writer';
 import {
+  ConnectionConfigError,
+  connectionOptionsFromEnv,
   describeConnection,
   validateConnection,
   type ElasticsearchConnectionOptions,
@@ -10,7 +12,12 @@ import {
 import { setupElasticsearch, type SetupOptions } from './setup';
 
 export interface ElasticsearchExporterOptions {
-  connection: ElasticsearchConnectionOptions;
+  /**
+   * Where Elasticsearch is; default: the environment (`ELASTICSEARCH_URL` or `ELASTIC_CLOUD_ID`,
+   * `ELASTICSEARCH_API_KEY`, … — see `connectionOptionsFromEnv`), as OpenTelemetry's own
+   * exporters read `OTEL_*`.
+   */
+  connection?: ElasticsearchConnectionOptions;
   /** Data stream namespace; default `default` (the `data_stream.namespace` resource attribute wins). */
   namespace?: string;
   /** Install templates before the first export; default true. */
@@ -26,11 +33,19 @@ export interface ElasticsearchExporterOptions {
 const EXPORTER_RETRY = { maxRetries: 5, maxElapsedMs: 20_000 };
 
 /** Validated in one place: a wrong value gets a message naming the key, the value and what was expected. */
-function validateOptions(options: ElasticsearchExporterOptions): void {
+function validateOptions(options: ElasticsearchExporterOptions): ElasticsearchConnectionOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('Elasticsearch exporter options: expected an object with `connection`');
   }
-  validateConnection(options.connection);
+  const connection =
+    options.connection === undefined
+      ? connectionOptionsFromEnv()
+      : validateConnection(options.connection);
+  if (connection === undefined) {
+    throw new ConnectionConfigError(
+      'Elasticsearch exporter: no connection; set ELASTICSEARCH_URL (or ELASTIC_CLOUD_ID) or pass { connection: { url } }',
+    );
+  }
   if (
     options.namespace !== undefined &&
     !(typeof options.namespace === 'string' && isValidNamespace(options.namespace))
@@ -46,6 +61,7 @@ function validateOptions(options: ElasticsearchExporterOptions): void {
   ) {
     throw new TypeError(`setup: ${String(options.setup)} is not a boolean or setup options`);
   }
+  return connection;
 }
 
 /**
@@ -56,18 +72,19 @@ function validateOptions(options: ElasticsearchExporterOptions): void {
  */
 export abstract class ElasticsearchExporterBase<Item> {
   private readonly writer: BulkWriter;
+  private readonly connection: ElasticsearchConnectionOptions;
   private readonly inFlight = new Set<Promise<void>>();
   private setupDone?: Promise<void>;
   private shutdownDone?: Promise<void>;
   protected readonly namespace: string;
 
-  constructor(private readonly options: ElasticsearchExporterOptions) {
-    validateOptions(options);
+  constructor(private readonly options: ElasticsearchExporterOptions = {}) {
+    this.connection = validateOptions(options);
     this.namespace = options.namespace ?? 'default';
     this.writer = new BulkWriter({
       ...options.bulk,
       retry: { ...EXPORTER_RETRY, ...options.bulk?.retry },
-      connection: options.connection,
+      connection: this.connection,
       onRejected: (rejected) => {
         for (const document of rejected) {
           diag.warn(
@@ -126,7 +143,7 @@ export abstract class ElasticsearchExporterBase<Item> {
       return {
         code: ExportResultCode.FAILED,
         error: new Error(
-          `${outcome.unsent.length} document(s) not accepted by ${describeConnection(this.options.connection)} after retries` +
+          `${outcome.unsent.length} document(s) not accepted by ${describeConnection(this.connection)} after retries` +
             (this.writer.authorizationProblem ? `: ${this.writer.authorizationProblem}` : ''),
         ),
       };
@@ -144,14 +161,14 @@ export abstract class ElasticsearchExporterBase<Item> {
   private ensureSetup(): Promise<void> {
     if (this.options.setup === false) return Promise.resolve();
     this.setupDone ??= setupElasticsearch(
-      this.options.connection,
+      this.connection,
       typeof this.options.setup === 'object' ? this.options.setup : {},
     ).then(
       () => undefined,
       (error: unknown) => {
         this.setupDone = undefined;
         diag.warn(
-          `Elkhound could not install the Elasticsearch templates on ${describeConnection(this.options.connection)}; ` +
+          `Elkhound could not install the Elasticsearch templates on ${describeConnection(this.connection)}; ` +
             `documents are sent anyway: ${error instanceof Error ? error.message : String(error)}`,
         );
       },

@@ -7,7 +7,7 @@ import {
   TEMPLATE_VERSION,
   type TemplateOptions,
 } from './templates';
-import { HttpTransport } from './transport';
+import { ElasticsearchTransport } from './transport';
 
 export interface SetupOptions {
   /** Data stream lifecycle retention (and ILM delete age), e.g. `30d`, `12h`; default `30d`. */
@@ -44,7 +44,7 @@ export async function setupElasticsearch(
       `retention: "${retention}" is not an Elasticsearch time value; expected e.g. 30d or 12h`,
     );
   }
-  const transport = new HttpTransport(connection);
+  const transport = new ElasticsearchTransport(connection);
   const result: SetupResult = { ilm: false, installed: [], current: [] };
   try {
     result.ilm = await hasIlm(transport);
@@ -109,12 +109,12 @@ export async function setupElasticsearch(
     }
     return result;
   } finally {
-    transport.close();
+    await transport.close();
   }
 }
 
 /** ILM is an x-pack feature: absent from the integ-test distribution and from serverless projects. */
-export async function hasIlm(transport: HttpTransport): Promise<boolean> {
+export async function hasIlm(transport: ElasticsearchTransport): Promise<boolean> {
   const answer = await transport.json<{ operation_mode?: string }>({
     method: 'GET',
     path: '/_ilm/status',
@@ -160,7 +160,7 @@ function metaOf(body: Body, metaPath: readonly string[]): Meta {
 }
 
 async function installUnlessCurrent(
-  transport: HttpTransport,
+  transport: ElasticsearchTransport,
   path: string,
   name: string,
   body: Body,
@@ -182,7 +182,7 @@ async function installUnlessCurrent(
   result.installed.push(name);
 }
 
-async function put(transport: HttpTransport, path: string, body: unknown): Promise<void> {
+async function put(transport: ElasticsearchTransport, path: string, body: unknown): Promise<void> {
   const answer = await transport.json<{ error?: { type?: string; reason?: string } }>({
     method: 'PUT',
     path,

@@ -1,116 +1,152 @@
-import http from 'node:http';
-import https from 'node:https';
+import { Client, ClusterConnectionPool, errors } from '@elastic/elasticsearch';
+import type http from 'node:http';
 import { validateConnection, type ElasticsearchConnectionOptions } from './connection';
 
 export interface TransportResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
-  body: Buffer;
+  /** The JSON answer parsed, the text of any other answer, or undefined when empty. */
+  body: unknown;
 }
 
 export interface TransportRequest {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
   path: string;
-  body?: Buffer | string;
+  /** A JSON value, serialised by the client; or bytes / text sent as they are. */
+  body?: unknown;
+  /** An NDJSON body sent as it is (no copy, no re-serialisation): the bulk request. */
+  bulkBody?: Buffer;
+  querystring?: Record<string, string>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
+const PLAIN_JSON = { 'content-type': 'application/json', accept: 'application/json' };
+
+/** When sniffing is on: how often to ask the cluster for its nodes again. */
+const SNIFF_INTERVAL_MS = 5 * 60_000;
+
 /**
- * One keep-alive HTTP(S) connection pool to one Elasticsearch URL. It only moves bytes: a
- * non-2xx answer is returned, not thrown; network failures and timeouts reject with
- * `TransportError`, which the retry layer treats as retryable.
+ * Every request Elkhound makes to Elasticsearch goes through the official client's Transport and
+ * connection pool: the nodes of `url` (or of the Cloud ID), round robin over the live ones; a
+ * node that fails to connect, times out or answers 502/503/504 is marked dead and pinged again
+ * later (60 s, doubling), never on the request path.
+ *
+ * Retries are split in two, so nothing is retried twice: the client fails a request over to
+ * each OTHER node at most once, at once (`maxRetries` = nodes − 1), and Elkhound's writers do
+ * the retries over time (backoff, Retry-After, per-document outcomes). With one node the client
+ * never retries.
+ *
+ * Like the old hand-written transport, this only moves bytes: a non-2xx answer is returned,
+ * not thrown; network failures, timeouts and no living node reject with `TransportError`, which
+ * the writers treat as retryable.
  */
-export class HttpTransport {
-  private readonly base: URL;
-  private readonly agent: http.Agent;
-  private readonly defaultHeaders: Record<string, string>;
+export class ElasticsearchTransport {
+  readonly client: Client;
   private readonly timeoutMs: number;
 
   constructor(connection: ElasticsearchConnectionOptions) {
     const options = validateConnection(connection);
-    this.base = new URL(options.url);
-    const secure = this.base.protocol === 'https:';
-    const agentOptions = { keepAlive: true, maxSockets: 16, keepAliveMsecs: 10_000 };
-    this.agent = secure
-      ? new https.Agent({
-          ...agentOptions,
-          ...(options.ca ? { ca: options.ca } : {}),
-          rejectUnauthorized: options.rejectUnauthorized ?? true,
-        })
-      : new http.Agent(agentOptions);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.defaultHeaders = { ...options.headers };
-    if (options.apiKey) {
-      this.defaultHeaders.authorization = `ApiKey ${options.apiKey}`;
-    } else if (options.username !== undefined) {
-      const token = Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64');
-      this.defaultHeaders.authorization = `Basic ${token}`;
-    } else if (this.base.username) {
-      const token = Buffer.from(
-        `${decodeURIComponent(this.base.username)}:${decodeURIComponent(this.base.password)}`,
-      ).toString('base64');
-      this.defaultHeaders.authorization = `Basic ${token}`;
-    }
-  }
-
-  request(request: TransportRequest): Promise<TransportResponse> {
-    const basePath = this.base.pathname.replace(/\/$/, '');
-    return new Promise((resolve, reject) => {
-      const outgoing = (this.base.protocol === 'https:' ? https : http).request(
-        {
-          protocol: this.base.protocol,
-          hostname: this.base.hostname,
-          port: this.base.port,
-          path: basePath + request.path,
-          method: request.method,
-          agent: this.agent,
-          headers: { ...this.defaultHeaders, ...request.headers },
-          signal: request.signal,
-        },
-        (incoming) => {
-          const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.on('end', () =>
-            resolve({
-              status: incoming.statusCode ?? 0,
-              headers: incoming.headers,
-              body: Buffer.concat(chunks),
-            }),
-          );
-          incoming.on('error', (error) => reject(new TransportError(error.message, error)));
-        },
-      );
-      outgoing.setTimeout(this.timeoutMs, () =>
-        outgoing.destroy(new Error(`no answer within ${this.timeoutMs} ms`)),
-      );
-      outgoing.on('error', (error) => reject(new TransportError(error.message, error)));
-      outgoing.end(request.body);
-    });
-  }
-
-  async json<T>(request: TransportRequest): Promise<{ status: number; body: T | undefined }> {
-    const response = await this.request({
-      ...request,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        ...request.headers,
+    const auth = options.apiKey
+      ? { apiKey: options.apiKey }
+      : options.username !== undefined
+        ? { username: options.username, password: options.password ?? '' }
+        : options.bearerToken
+          ? { bearer: options.bearerToken }
+          : undefined;
+    this.client = new Client({
+      nodes: options.nodes,
+      ...(auth ? { auth } : {}),
+      // The pool with dead marking and resurrection by ping: the client's default (a weighted
+      // round robin) keeps sending a share of real requests to a dead node.
+      ConnectionPool: ClusterConnectionPool,
+      maxRetries: options.sniff ? 3 : options.nodes.length - 1,
+      // Elkhound gzips bulk bodies itself (off on loopback) and small JSON bodies gain nothing.
+      compression: false,
+      requestTimeout: this.timeoutMs,
+      tls: {
+        ...(options.ca ? { ca: options.ca } : {}),
+        // A CA fingerprint pins the CA instead of a CA file: Node's own chain check would refuse
+        // the cluster's self-made CA, so the client checks the fingerprint (as its docs show).
+        rejectUnauthorized:
+          options.rejectUnauthorized ?? !(options.caFingerprint !== undefined && !options.ca),
       },
+      ...(options.caFingerprint ? { caFingerprint: options.caFingerprint } : {}),
+      sniffOnStart: options.sniff === true,
+      sniffInterval: options.sniff ? SNIFF_INTERVAL_MS : false,
+      sniffOnConnectionFault: options.sniff === true,
+      // Plain media types, not the client's versioned `compatible-with=9` ones, which
+      // Elasticsearch 8 refuses: Elkhound's requests are the same for 8 and 9.
+      headers: { ...PLAIN_JSON, ...options.headers },
     });
-    const text = response.body.toString('utf8');
-    let body: T | undefined;
-    try {
-      body = text ? (JSON.parse(text) as T) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: response.status, body };
   }
 
-  close(): void {
-    this.agent.destroy();
+  async request(request: TransportRequest): Promise<TransportResponse> {
+    try {
+      const result = await this.client.transport.request(
+        {
+          method: request.method,
+          path: request.path,
+          ...(request.bulkBody !== undefined
+            ? { bulkBody: request.bulkBody }
+            : request.body !== undefined
+              ? { body: request.body as Record<string, unknown> }
+              : {}),
+          ...(request.querystring ? { querystring: request.querystring } : {}),
+        },
+        {
+          meta: true,
+          ...(request.headers ? { headers: request.headers } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
+        },
+      );
+      return {
+        status: result.statusCode ?? 0,
+        headers: result.headers ?? {},
+        body: result.body,
+      };
+    } catch (error) {
+      if (error instanceof errors.ResponseError) {
+        return {
+          status: error.meta.statusCode ?? 0,
+          headers: error.meta.headers ?? {},
+          body: error.meta.body,
+        };
+      }
+      throw new TransportError(describeError(error, this.timeoutMs), error);
+    }
   }
+
+  /** A request whose answer is JSON: `body` parsed, or undefined when it was not JSON. */
+  async json<T>(request: TransportRequest): Promise<{ status: number; body: T | undefined }> {
+    const response = await this.request(request);
+    const body = response.body;
+    return {
+      status: response.status,
+      body: body !== null && typeof body === 'object' ? (body as T) : undefined,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+/** The client's error in words a person can act on, with the node it concerns. */
+function describeError(error: unknown, timeoutMs: number): string {
+  if (!(error instanceof Error)) return String(error);
+  const node = (error as { meta?: { meta?: { connection?: { url?: URL } | null } } }).meta?.meta
+    ?.connection?.url;
+  const where = node ? ` (${node.origin})` : '';
+  if (error instanceof errors.TimeoutError) return `no answer within ${timeoutMs} ms${where}`;
+  if (error instanceof errors.NoLivingConnectionsError) {
+    return 'no Elasticsearch node is alive';
+  }
+  if (error instanceof errors.ProductNotSupportedError) {
+    return `the server${where} is not Elasticsearch (no x-elastic-product header)`;
+  }
+  return `${error.message}${where}`;
 }
 
 export class TransportError extends Error {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import type { EcsDocument } from '@elkhound/ecs';
 import { elasticsearchClient } from '@elkhound/test-support';
 import type { Client } from '@elastic/elasticsearch';
@@ -18,6 +19,15 @@ function documents(namespace: string, count: number, prefix = 'doc'): EcsDocumen
       numeric_labels: { index },
     }),
   }));
+}
+
+/** A loopback URL nothing listens on: connections are refused, as with a killed node. */
+async function closedPort(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }
 
 async function count(client: Client, dataStream: string): Promise<number> {
@@ -104,6 +114,35 @@ describe('BulkWriter against the real Elasticsearch', function () {
     );
     assert.equal(await count(client, `logs-elkhound-${namespace}`), 5);
     await writer.close();
+  });
+
+  it('writes every document when one of the two listed nodes is dead, failing over without backoff', async () => {
+    const dead = await closedPort();
+    for (const nodes of [
+      [dead, url()],
+      [url(), dead],
+    ]) {
+      const retries: string[] = [];
+      const writer = new BulkWriter({
+        connection: { url: nodes },
+        flushBytes: 2048,
+        concurrency: 2,
+        onRetry: (event) => retries.push(event.cause),
+      });
+      const prefix = `n${nodes.indexOf(dead)}`;
+      const outcome = await writer.send(documents(namespace, 150, prefix));
+      const later = await writer.send(documents(namespace, 50, `${prefix}-later`));
+      await writer.close();
+      assert.equal(outcome.acknowledged, 150);
+      assert.equal(later.acknowledged, 50);
+      assert.equal(outcome.unsent.length + later.unsent.length, 0);
+      assert.equal(outcome.duplicates + later.duplicates, 0);
+      // The client's pool tried the dead node, marked it dead and sent the same body to the live
+      // one at once: no request came back to Elkhound's backoff.
+      assert.deepEqual(retries, []);
+      assert.ok(writer.stats.bulkRequests > 4);
+    }
+    assert.equal(await count(client, `logs-elkhound-${namespace}`), 400);
   });
 
   it('survives 429 with Retry-After, 503, 401, per-item 429, dropped connections and a node that never answers: each document exactly once', async () => {

@@ -41,6 +41,50 @@ describe('ElasticsearchSpanExporter and ElasticsearchLogRecordExporter', functio
   });
   after(() => client.close());
 
+  it('reads the connection from the environment when given no argument, as OTel exporters do', async () => {
+    const spanExporter = new ElasticsearchSpanExporter();
+    const logExporter = new ElasticsearchLogRecordExporter();
+    const tracerProvider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter: spanExporter })],
+    });
+    const loggerProvider = new LoggerProvider({
+      processors: [new SimpleLogRecordProcessor({ exporter: logExporter })],
+    });
+    const span = tracerProvider.getTracer('env-test').startSpan('configured by the environment');
+    loggerProvider.getLogger('env-test').emit({
+      body: 'configured by the environment',
+      context: trace.setSpan(context.active(), span),
+    });
+    span.end();
+    await tracerProvider.shutdown();
+    await loggerProvider.shutdown();
+    await client.indices.refresh({ index: '*-elkhound-default' });
+    const found = await client.search<Source>({
+      index: 'traces-elkhound-default,logs-elkhound-default',
+      query: { term: { 'trace.id': span.spanContext().traceId } },
+    });
+    assert.deepEqual(found.hits.hits.map((hit) => hit._source?.processor?.event).sort(), [
+      'log',
+      'transaction',
+    ]);
+
+    const saved = process.env.ELASTICSEARCH_URL;
+    delete process.env.ELASTICSEARCH_URL;
+    try {
+      assert.throws(
+        () => new ElasticsearchSpanExporter(),
+        /no connection; set ELASTICSEARCH_URL \(or ELASTIC_CLOUD_ID\)/,
+      );
+      process.env.ELASTICSEARCH_URL = 'http://127.0.0.1:9200,ftp://es';
+      assert.throws(
+        () => new ElasticsearchLogRecordExporter(),
+        /ELASTICSEARCH_URL: protocol "ftp:"/,
+      );
+    } finally {
+      process.env.ELASTICSEARCH_URL = saved;
+    }
+  });
+
   it('correlates a GenAI span, its exception and a log record emitted inside it by trace.id', async () => {
     const namespace = `sdk${Date.now().toString(36)}`;
     const resource = resourceFromAttributes({

@@ -3,7 +3,7 @@ import { elasticsearchClient } from '@elkhound/test-support';
 import type { Client } from '@elastic/elasticsearch';
 import {
   BulkWriter,
-  HttpTransport,
+  ElasticsearchTransport,
   TEMPLATE_VERSION,
   ilmPolicy,
   indexTemplateName,
@@ -72,13 +72,13 @@ describe('index templates and setup', function () {
     const name = indexTemplateName('metrics');
     const ours = withFingerprint(indexTemplates()[name] as Record<string, unknown>, ['_meta']);
     const putIndexTemplate = async (version: number) => {
-      const transport = new HttpTransport({ url: url() });
+      const transport = new ElasticsearchTransport({ url: url() });
       const answer = await transport.json({
         method: 'PUT',
         path: `/_index_template/${name}`,
         body: JSON.stringify({ ...ours, version }),
       });
-      transport.close();
+      await transport.close();
       assert.equal(answer.status, 200);
     };
     await putIndexTemplate(TEMPLATE_VERSION + 1);
@@ -173,9 +173,9 @@ describe('index templates and setup', function () {
   });
 
   it('detects that the test cluster has no ILM, and shapes the ILM policy for clusters that do', async () => {
-    const transport = new HttpTransport({ url: url() });
+    const transport = new ElasticsearchTransport({ url: url() });
     const ilm = await hasIlm(transport);
-    transport.close();
+    await transport.close();
     const nodes = await client.nodes.info({ node_id: '_local', metric: 'plugins' });
     const modules = Object.values(nodes.nodes)[0]?.modules?.map((module) => module.name) ?? [];
     assert.equal(ilm, modules.includes('x-pack-ilm'));

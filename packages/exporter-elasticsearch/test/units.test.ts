@@ -184,7 +184,7 @@ describe('bulk units', () => {
     assert.throws(
       () =>
         connectionOptionsFromEnv({
-          ELASTICSEARCH_URL: 'http://x:9200',
+          ELASTICSEARCH_URL: 'https://x:9200',
           ELASTICSEARCH_CA_FILE: '/nonexistent/ca.pem',
         }),
       /ELASTICSEARCH_CA_FILE: cannot read "\/nonexistent\/ca.pem"/,

@@ -110,13 +110,13 @@ export async function runReport(
       try {
         report = await source.report(query);
       } finally {
-        source.close();
+        await source.close();
       }
     } else {
       const directory = parsed.values.dir ?? defaultDirectory(env);
       if (parsed.values.dir === undefined && !existsSync(directory))
         throw new ReportOptionError(
-          `no data source: set ELASTICSEARCH_URL, or --dir <folder> of the sidecar's NDJSON files (${directory} does not exist)`,
+          `no data source: set ELASTICSEARCH_URL (or ELASTIC_CLOUD_ID), or --dir <folder> of the sidecar's NDJSON files (${directory} does not exist)`,
         );
       report = await reportFromFiles(directory, query);
     }

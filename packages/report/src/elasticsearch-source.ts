@@ -3,7 +3,7 @@
 // calls as hits — the documents themselves never come to Node.
 import {
   describeConnection,
-  HttpTransport,
+  ElasticsearchTransport,
   type ElasticsearchConnectionOptions,
 } from '@elkhound/exporter-elasticsearch';
 import { cacheSavings, filtersOf } from './accumulator';
@@ -93,14 +93,14 @@ function percentiles(aggregation: unknown, scale: number): Percentiles {
 }
 
 export class ElasticsearchReportSource {
-  private readonly transport: HttpTransport;
+  private readonly transport: ElasticsearchTransport;
   private readonly index: string;
 
   constructor(
     private readonly connection: ElasticsearchConnectionOptions,
     namespace?: string,
   ) {
-    this.transport = new HttpTransport(connection);
+    this.transport = new ElasticsearchTransport(connection);
     this.index = `traces-elkhound-${namespace ?? '*'}`;
   }
 
@@ -108,15 +108,16 @@ export class ElasticsearchReportSource {
     const response = await this.transport.request({
       method: 'POST',
       path: `/${encodeURIComponent(this.index).replace('%2A', '*')}/_search?ignore_unavailable=true&allow_no_indices=true`,
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
+      body,
     });
-    const text = response.body.toString('utf8');
-    if (response.status !== 200)
+    if (response.status !== 200 || response.body === null || typeof response.body !== 'object') {
+      const text =
+        typeof response.body === 'string' ? response.body : (JSON.stringify(response.body) ?? '');
       throw new ReportQueryError(
         `Elasticsearch answered ${response.status} to the report's search on ${this.index} (${describeConnection(this.connection)}): ${text.slice(0, 500)}`,
       );
-    return JSON.parse(text) as Json;
+    }
+    return response.body as Json;
   }
 
   /**
@@ -129,7 +130,7 @@ export class ElasticsearchReportSource {
     const answer = await this.transport.json<{ has_all_requested?: boolean }>({
       method: 'POST',
       path: '/_security/user/_has_privileges',
-      body: JSON.stringify({ index: [{ names: [this.index], privileges: ['read'] }] }),
+      body: { index: [{ names: [this.index], privileges: ['read'] }] },
     });
     if (answer.status === 200 && answer.body?.has_all_requested === false) {
       throw new ReportQueryError(
@@ -339,7 +340,7 @@ export class ElasticsearchReportSource {
     return { intervalMs, buckets: fillGaps(timelineBuckets, intervalMs) };
   }
 
-  close(): void {
-    this.transport.close();
+  close(): Promise<void> {
+    return this.transport.close();
   }
 }

@@ -57,7 +57,7 @@ describe('elkhound report', function () {
     fromFiles = await reportFromFiles(directory, lastHour());
     const source = new ElasticsearchReportSource({ url }, namespace);
     fromElasticsearch = await source.report(lastHour());
-    source.close();
+    await source.close();
   });
 
   it('from the NDJSON files: cost, tokens and calls by model and service, within the range', () => {
@@ -202,7 +202,7 @@ describe('elkhound report', function () {
     const clusterSearch = await source.report(
       makeQuery({ since: '1h', service: 'search', model: 'text-embedding-3-small' }, base + 1000),
     );
-    source.close();
+    await source.close();
     assert.equal(clusterSearch.totals.calls, 4);
     assert.equal(clusterSearch.totals.errors, 1);
   });
@@ -258,7 +258,10 @@ describe('elkhound report', function () {
     }
     const none = await run(['--since', '1h'], { ELKHOUND_DATA_DIR: join(directory, 'nowhere') });
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /no data source: set ELASTICSEARCH_URL, or --dir/);
+    assert.match(
+      none.stderr,
+      /no data source: set ELASTICSEARCH_URL \(or ELASTIC_CLOUD_ID\), or --dir/,
+    );
   });
 
   it('the HTML page renders in headless Chromium with charts holding the data, and a screenshot', () => {

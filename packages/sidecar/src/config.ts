@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  CONNECTION_SETTINGS,
   ConnectionConfigError,
-  validateConnection,
-  isLoopbackUrl,
-  type ElasticsearchConnectionOptions,
+  connectionFromSettings,
+  isLoopbackConnection,
+  type ResolvedConnection,
 } from '@elkhound/exporter-elasticsearch';
 import { isValidNamespace } from '@elkhound/ecs';
 import { parse as parseYaml } from 'yaml';
@@ -26,7 +27,7 @@ export interface SidecarConfig {
   maxInFlightBytes: number;
   queueMaxBytes: number;
   queueSegmentBytes: number;
-  elasticsearch: ElasticsearchConnectionOptions | undefined;
+  elasticsearch: ResolvedConnection | undefined;
   setupOnStart: boolean;
   retention: string;
   bulkFlushBytes: number;
@@ -44,7 +45,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'string' | 'secret' | 'port' | 'bytes' | 'integer' | 'boolean' | 'level' | 'duration';
+type Kind =
+  'string' | 'secret' | 'list' | 'port' | 'bytes' | 'integer' | 'boolean' | 'level' | 'duration';
 
 interface OptionSpec {
   /** Dotted path in the YAML file. */
@@ -153,41 +155,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '16MiB',
     description: 'Size at which a queue segment file is closed and a new one begun.',
   },
-  {
-    yaml: 'elasticsearch.url',
-    env: 'ELASTICSEARCH_URL',
-    kind: 'string',
-    defaultText: '(none)',
-    description: 'Elasticsearch to write to; none: NDJSON files instead.',
-  },
-  {
-    yaml: 'elasticsearch.api_key',
-    env: 'ELASTICSEARCH_API_KEY',
-    kind: 'secret',
-    defaultText: '(none)',
-    description: 'API key (base64, or id:key).',
-  },
-  {
-    yaml: 'elasticsearch.username',
-    env: 'ELASTICSEARCH_USERNAME',
-    kind: 'string',
-    defaultText: '(none)',
-    description: 'Basic auth user.',
-  },
-  {
-    yaml: 'elasticsearch.password',
-    env: 'ELASTICSEARCH_PASSWORD',
-    kind: 'secret',
-    defaultText: '(none)',
-    description: 'Basic auth password.',
-  },
-  {
-    yaml: 'elasticsearch.ca_file',
-    env: 'ELASTICSEARCH_CA_FILE',
-    kind: 'string',
-    defaultText: '(none)',
-    description: 'PEM file of the CA that signed the cluster certificate.',
-  },
+  // The connection settings are the exporter's, so the sidecar, the in-process exporters and
+  // `elkhound setup` / `report` read the same names with the same checks.
+  ...CONNECTION_SETTINGS.map((setting) => ({
+    yaml: `elasticsearch.${setting.yaml}`,
+    env: setting.env,
+    kind: setting.kind,
+    defaultText: setting.defaultText,
+    description:
+      setting.option === 'url'
+        ? `${setting.description} None (and no cloud_id): NDJSON files instead.`
+        : setting.description,
+  })),
   {
     yaml: 'setup.on_start',
     env: 'ELKHOUND_SETUP',
@@ -390,24 +369,14 @@ export function loadConfig(
       `${read('setup.retention')?.source ?? 'setup.retention'}: "${config.retention}" is not a retention; expected e.g. 30d or 12h`,
     );
   }
-  const url = value<string | undefined>('elasticsearch.url', asString, undefined);
-  if (url !== undefined) {
-    const connection: ElasticsearchConnectionOptions = { url };
-    const apiKey = value<string | undefined>('elasticsearch.api_key', asString, undefined);
-    const username = value<string | undefined>('elasticsearch.username', asString, undefined);
-    const password = value<string | undefined>('elasticsearch.password', asString, undefined);
-    const caFile = value<string | undefined>('elasticsearch.ca_file', asString, undefined);
-    if (apiKey !== undefined) connection.apiKey = apiKey;
-    if (username !== undefined) connection.username = username;
-    if (password !== undefined) connection.password = password;
-    if (caFile !== undefined) connection.caFile = caFile;
-    try {
-      config.elasticsearch = validateConnection(connection);
-    } catch (error) {
-      if (error instanceof ConnectionConfigError) throw new ConfigError(error.message);
-      throw error;
-    }
-    if (read('bulk.gzip') === undefined) config.bulkGzip = !isLoopbackUrl(config.elasticsearch.url);
+  try {
+    config.elasticsearch = connectionFromSettings((key) => read(`elasticsearch.${key}`));
+  } catch (error) {
+    if (error instanceof ConnectionConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+  if (config.elasticsearch && read('bulk.gzip') === undefined) {
+    config.bulkGzip = !isLoopbackConnection(config.elasticsearch);
   }
   return config;
 }

@@ -193,7 +193,9 @@ async function runSidecar(config: SidecarConfig): Promise<void> {
 
 function requireElasticsearch(config: SidecarConfig): NonNullable<SidecarConfig['elasticsearch']> {
   if (!config.elasticsearch) {
-    throw new Error('ELASTICSEARCH_URL (or elasticsearch.url in the config file) is not set');
+    throw new Error(
+      'ELASTICSEARCH_URL or ELASTIC_CLOUD_ID (or elasticsearch.url / elasticsearch.cloud_id in the config file) is not set',
+    );
   }
   return config.elasticsearch;
 }

@@ -1,7 +1,7 @@
 import type { EcsDocument } from '@elkhound/ecs';
 import {
   BulkWriter,
-  HttpTransport,
+  ElasticsearchTransport,
   setupElasticsearch,
   type ElasticsearchConnectionOptions,
 } from '@elkhound/exporter-elasticsearch';
@@ -29,7 +29,7 @@ export interface ElasticsearchSinkOptions {
 export class ElasticsearchSink implements Sink {
   readonly kind = 'elasticsearch';
   private readonly writer: BulkWriter;
-  private readonly probe: HttpTransport;
+  private readonly probe: ElasticsearchTransport;
   private lastRetryLog = 0;
   private lastUnauthorizedLog = 0;
   private lastUnauthorized: string | undefined;
@@ -86,7 +86,7 @@ export class ElasticsearchSink implements Sink {
         });
       },
     });
-    this.probe = new HttpTransport({ ...options.connection, requestTimeoutMs: 5_000 });
+    this.probe = new ElasticsearchTransport({ ...options.connection, requestTimeoutMs: 5_000 });
   }
 
   async start(): Promise<void> {
@@ -117,7 +117,7 @@ export class ElasticsearchSink implements Sink {
       // 403: reachable and authenticated; a key that may only write lacks the monitor privilege.
       if (response.status === 200 || response.status === 403) return undefined;
       if (response.status === 401) {
-        return `Elasticsearch refused the credentials (401): ${response.body.toString('utf8', 0, 300)}`;
+        return `Elasticsearch refused the credentials (401): ${(JSON.stringify(response.body) ?? '').slice(0, 300)}`;
       }
       return `Elasticsearch answered ${response.status} to GET /_cluster/health`;
     } catch (error) {
@@ -137,6 +137,6 @@ export class ElasticsearchSink implements Sink {
 
   async close(): Promise<void> {
     await this.writer.close();
-    this.probe.close();
+    await this.probe.close();
   }
 }
