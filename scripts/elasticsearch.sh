@@ -170,6 +170,9 @@ make_certificates() {
     printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n' >node.ext
     openssl x509 -req -in node.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
       -extfile node.ext -out node.crt 2>/dev/null
+    # The node presents its chain, as a node security auto-configured does: a client pinning the
+    # CA by fingerprint (ELASTICSEARCH_CA_FINGERPRINT) finds the CA in what the node sends.
+    cat node.crt ca.crt >node-chain.crt
   ) || die "openssl could not make the test certificates"
 }
 
@@ -221,19 +224,19 @@ cluster.routing.allocation.disk.threshold_enabled: false
 YML
   if [ -n "$SECURE" ]; then
     mkdir -p "$dir/config/certs"
-    cp "$TLS_DIR/ca.crt" "$TLS_DIR/node.crt" "$TLS_DIR/node.key" "$dir/config/certs/"
+    cp "$TLS_DIR/ca.crt" "$TLS_DIR/node-chain.crt" "$TLS_DIR/node.key" "$dir/config/certs/"
     cp "$RUN_DIR/elasticsearch.keystore" "$dir/config/elasticsearch.keystore"
     cat >>"$dir/config/elasticsearch.yml" <<YML
 xpack.security.enabled: true
 xpack.security.authc.api_key.enabled: true
 xpack.security.http.ssl.enabled: true
 xpack.security.http.ssl.key: certs/node.key
-xpack.security.http.ssl.certificate: certs/node.crt
+xpack.security.http.ssl.certificate: certs/node-chain.crt
 xpack.security.http.ssl.certificate_authorities: [certs/ca.crt]
 xpack.security.transport.ssl.enabled: true
 xpack.security.transport.ssl.verification_mode: certificate
 xpack.security.transport.ssl.key: certs/node.key
-xpack.security.transport.ssl.certificate: certs/node.crt
+xpack.security.transport.ssl.certificate: certs/node-chain.crt
 xpack.security.transport.ssl.certificate_authorities: [certs/ca.crt]
 YML
   else

@@ -53,17 +53,25 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
     await stopDeployment(deployment);
   });
 
-  function connectionEnv(apiKey: string, caFile = deployment.caFile!): Record<string, string> {
+  /** How the sidecar trusts the node: the CA file (default) or a pinned CA fingerprint. */
+  type Trust = { caFile: string } | { caFingerprint: string };
+
+  function connectionEnv(
+    apiKey: string,
+    trust: Trust = { caFile: deployment.caFile! },
+  ): Record<string, string> {
     return {
       ELASTICSEARCH_URL: deployment.urls[0]!,
       ELASTICSEARCH_API_KEY: apiKey,
-      ELASTICSEARCH_CA_FILE: caFile,
+      ...('caFile' in trust
+        ? { ELASTICSEARCH_CA_FILE: trust.caFile }
+        : { ELASTICSEARCH_CA_FINGERPRINT: trust.caFingerprint }),
     };
   }
 
-  function sidecarEnv(apiKey: string, namespace: string, caFile?: string) {
+  function sidecarEnv(apiKey: string, namespace: string, trust?: Trust) {
     return {
-      ...connectionEnv(apiKey, caFile),
+      ...connectionEnv(apiKey, trust),
       ELKHOUND_NAMESPACE: namespace,
       // The writer may not install templates: `elkhound setup` did, with its own key.
       ELKHOUND_SETUP: 'false',
@@ -220,7 +228,10 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
     const wrongCa = otherCaFile();
     const namespace = uniqueNamespace('wrongca');
     const dataDirectory = temporaryDirectory('wrongca');
-    const first = await spawnSidecar(sidecarEnv(writer.encoded, namespace, wrongCa), dataDirectory);
+    const first = await spawnSidecar(
+      sidecarEnv(writer.encoded, namespace, { caFile: wrongCa }),
+      dataDirectory,
+    );
     const load = new LoadGenerator(() => first.url('/v1/traces'), {
       spansPerRequest: 10,
       intervalMs: 20,
@@ -241,6 +252,62 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
     const second = await spawnSidecar(sidecarEnv(writer.encoded, namespace), dataDirectory);
     try {
       await waitForDrain(second);
+      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
+      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
+        lost: 0,
+        duplicated: 0,
+        examples: [],
+      });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('TLS pinned by the CA fingerprint: the right one delivers, a wrong one gives a clear error and loses nothing', async () => {
+    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
+    const namespace = uniqueNamespace('fingerprint');
+    const dataDirectory = temporaryDirectory('fingerprint');
+    // The fingerprint of another CA: well-formed, and wrong.
+    const wrongFingerprint = execFileSync('openssl', [
+      'x509',
+      '-in',
+      otherCaFile(),
+      '-noout',
+      '-fingerprint',
+      '-sha256',
+    ])
+      .toString()
+      .replace(/.*=/, '')
+      .replace(/:/g, '')
+      .trim();
+    const first = await spawnSidecar(
+      sidecarEnv(writer.encoded, namespace, { caFingerprint: wrongFingerprint }),
+      dataDirectory,
+    );
+    const load = new LoadGenerator(() => first.url('/v1/traces'), {
+      spansPerRequest: 10,
+      intervalMs: 20,
+      serviceName: 'fingerprint',
+    });
+    try {
+      load.start();
+      await delay(1000);
+      await load.stop();
+      assert.ok(load.acknowledged.size >= 50);
+      const readyz = await notReadyBecause(first, /fingerprint/i);
+      assert.match(readyz, /not reachable/);
+      assert.equal(await deadLettered(first), 0);
+      assert.equal(await metricValue(first, 'elkhound_queue_documents'), load.acknowledged.size);
+    } finally {
+      await first.stop();
+    }
+    const second = await spawnSidecar(
+      sidecarEnv(writer.encoded, namespace, { caFingerprint: deployment.caFingerprint! }),
+      dataDirectory,
+    );
+    try {
+      await waitForDrain(second);
+      assert.equal((await fetch(second.url('/readyz'))).status, 200);
       const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
       assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
         lost: 0,
