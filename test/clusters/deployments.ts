@@ -81,6 +81,39 @@ export async function startDeployment(options: {
   return deployment;
 }
 
+/**
+ * The suite's two deployments, started side by side once (a cluster forms in about a minute on
+ * two cores, a secure node in less: in parallel the suite waits for the slower only) and
+ * stopped by the root hook at the end.
+ */
+let cluster: Promise<Deployment> | undefined;
+let secure: Promise<Deployment> | undefined;
+
+export function threeNodeCluster(): Promise<Deployment> {
+  cluster ??= startDeployment({ port: BASE_PORT, nodes: 3 });
+  return cluster;
+}
+
+export function secureNode(): Promise<Deployment> {
+  secure ??= startDeployment({ port: BASE_PORT + 5, secure: true });
+  return secure;
+}
+
+export const mochaHooks = {
+  beforeAll(this: Mocha.Context): void {
+    // Started, not awaited: each describe awaits its own; a failure is reported there.
+    void threeNodeCluster().catch(() => undefined);
+    void secureNode().catch(() => undefined);
+  },
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(180_000);
+    const started = [cluster, secure].filter(Boolean) as Array<Promise<Deployment>>;
+    await Promise.all(
+      started.map((deployment) => deployment.then(stopDeployment, () => undefined)),
+    );
+  },
+};
+
 export async function stopDeployment(deployment: Deployment | undefined): Promise<void> {
   if (deployment?.startedHere) await script(deployment.port, ['stop']);
 }

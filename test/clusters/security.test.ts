@@ -17,11 +17,9 @@ import {
 } from '../../packages/sidecar/test/support/sidecar-process';
 import {
   adminClient,
-  BASE_PORT,
   countsBy,
   lostOrDuplicated,
-  startDeployment,
-  stopDeployment,
+  secureNode,
   type Deployment,
 } from './deployments';
 
@@ -39,7 +37,7 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
 
   before(async function () {
     this.timeout(10 * 60_000);
-    deployment = await startDeployment({ port: BASE_PORT + 5, secure: true });
+    deployment = await secureNode();
     admin = adminClient(deployment);
     // Templates first, with the setup key: the writer may not install them.
     const setupKey = await createKey(admin, 'setup', { elkhound_setup: roles.elkhound_setup });
@@ -47,10 +45,8 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
     assert.equal(setup.code, 0, setup.stderr);
   });
 
-  after(async function () {
-    this.timeout(120_000);
+  after(async () => {
     await admin?.close();
-    await stopDeployment(deployment);
   });
 
   /** How the sidecar trusts the node: the CA file (default) or a pinned CA fingerprint. */
@@ -189,10 +185,10 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
     });
     try {
       load.start();
-      await delay(1000);
-      const beforeRevocation = await metricValue(
-        first,
-        'elkhound_documents_total{outcome="indexed"}',
+      // Revoked once the key has written: in the middle of the run, not before it.
+      const beforeRevocation = await until(
+        () => metricValue(first, 'elkhound_documents_total{outcome="indexed"}'),
+        (indexed) => indexed > 0,
       );
       await admin.security.invalidateApiKey({ ids: [revoked.id] });
       await delay(1500);
@@ -389,6 +385,17 @@ function otherCaFile(): string {
   );
   writeFileSync(join(directory, 'README'), 'a CA that signed nothing the test node presents\n');
   return join(directory, 'ca.crt');
+}
+
+/** Polls `read` until `done` holds (at most 30 s); returns the last value. */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await delay(100);
+    value = await read();
+  }
+  return value;
 }
 
 const delay = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
