@@ -8,7 +8,6 @@ import {
   spawnSidecar,
   uniqueNamespace,
   waitForDrain,
-  type SidecarProcess,
 } from '../../packages/sidecar/test/support/sidecar-process';
 import {
   adminClient,
