@@ -15,12 +15,11 @@ const {
 const {
   ElasticsearchLogRecordExporter,
   ElasticsearchSpanExporter,
-  connectionOptionsFromEnv,
 } = require('@elkhound/exporter-elasticsearch');
 
-// ELASTICSEARCH_URL, with ELASTICSEARCH_API_KEY (or _USERNAME/_PASSWORD) and ELASTICSEARCH_CA_FILE.
-const connection = connectionOptionsFromEnv();
-if (!connection) throw new Error('set ELASTICSEARCH_URL');
+// The exporters read the connection from the environment: ELASTICSEARCH_URL (or ELASTIC_CLOUD_ID),
+// with ELASTICSEARCH_API_KEY (or _USERNAME/_PASSWORD) and ELASTICSEARCH_CA_FILE; without one of
+// the first two they throw here, at start.
 const namespace = process.env.ELKHOUND_NAMESPACE || 'default';
 
 const sdk = new NodeSDK({
@@ -34,12 +33,12 @@ const sdk = new NodeSDK({
   spanProcessors: [
     new TransactionSpanProcessor(),
     new GenAICostSpanProcessor(),
-    new BatchSpanProcessor({ exporter: new ElasticsearchSpanExporter({ connection, namespace }) }),
+    new BatchSpanProcessor({ exporter: new ElasticsearchSpanExporter({ namespace }) }),
   ],
   logRecordProcessors: [
     new TransactionLogRecordProcessor(),
     new BatchLogRecordProcessor({
-      exporter: new ElasticsearchLogRecordExporter({ connection, namespace }),
+      exporter: new ElasticsearchLogRecordExporter({ namespace }),
     }),
   ],
 });

@@ -1,4 +1,4 @@
-import { Client, ClusterConnectionPool, errors } from '@elastic/elasticsearch';
+import { Client, ClusterConnectionPool, HttpConnection, errors } from '@elastic/elasticsearch';
 import type http from 'node:http';
 import { validateConnection, type ElasticsearchConnectionOptions } from './connection';
 
@@ -61,6 +61,10 @@ export class ElasticsearchTransport {
       // The pool with dead marking and resurrection by ping: the client's default (a weighted
       // round robin) keeps sending a share of real requests to a dead node.
       ConnectionPool: ClusterConnectionPool,
+      // node:http rather than the default undici: its WebAssembly HTTP parser adds ~13 MiB of
+      // RSS to the host application or the sidecar, for no measurable gain on these few large
+      // requests (docs/benchmarks.md).
+      Connection: HttpConnection,
       maxRetries: options.sniff ? 3 : options.nodes.length - 1,
       // Elkhound gzips bulk bodies itself (off on loopback) and small JSON bodies gain nothing.
       compression: false,

@@ -145,6 +145,34 @@ describe('BulkWriter against the real Elasticsearch', function () {
     assert.equal(await count(client, `logs-elkhound-${namespace}`), 400);
   });
 
+  it('marks a failing node dead: the requests after it go to the live node only', async () => {
+    // A node that takes connections and drops them at once (as one that is going down).
+    let attempts = 0;
+    const failing = net.createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const failingUrl = `http://127.0.0.1:${(failing.address() as net.AddressInfo).port}`;
+    const writer = new BulkWriter({
+      connection: { url: [failingUrl, url()] },
+      flushBytes: 2048,
+      concurrency: 1,
+    });
+    try {
+      const outcome = await writer.send(documents(namespace, 100, 'dead'));
+      assert.equal(outcome.acknowledged, 100);
+      assert.ok(writer.stats.bulkRequests >= 10, 'many requests, round robin over two nodes');
+      // Round robin alone would send every other request to it; marked dead, it is left alone
+      // until the pool pings it again (60 s later).
+      assert.equal(attempts, 1);
+    } finally {
+      await writer.close();
+      failing.close();
+    }
+    assert.equal(await count(client, `logs-elkhound-${namespace}`), 100);
+  });
+
   it('survives 429 with Retry-After, 503, 401, per-item 429, dropped connections and a node that never answers: each document exactly once', async () => {
     const proxy = new FaultProxy(url());
     await proxy.start();

@@ -157,6 +157,11 @@ describe('connection settings', () => {
         ];
       assert.equal(maxRetries(one.client), 0);
       assert.equal(maxRetries(three.client), 2);
+      // Sniffing off unless asked for (nodes behind a load balancer publish unreachable addresses).
+      assert.equal(three.client.transport.sniffEnabled, false);
+      const sniffing = new ElasticsearchTransport({ url: 'http://127.0.0.1:1', sniff: true });
+      assert.equal(sniffing.client.transport.sniffEnabled, true);
+      await sniffing.close();
     } finally {
       await one.close();
       await three.close();

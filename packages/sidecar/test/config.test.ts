@@ -48,7 +48,33 @@ describe('configuration', () => {
     assert.equal(config.httpPort, 5318);
     assert.equal(config.grpcPort, undefined);
     assert.equal(config.queueMaxBytes, 64 * 1024 * 1024);
-    assert.equal(config.elasticsearch?.url, 'http://es:9200');
+    assert.deepEqual(config.elasticsearch?.nodes, ['http://es:9200']);
+  });
+
+  it('several nodes: a YAML list, or comma-separated in ELASTICSEARCH_URL, which wins', () => {
+    const file = join(temporaryDirectory('config'), 'elkhound.yaml');
+    writeFileSync(
+      file,
+      'elasticsearch:\n  url:\n    - https://es1:9200\n    - https://es2:9200\n  request_timeout_ms: 5000\n  sniff: true\n',
+    );
+    const fromFile = loadConfig({ configFile: file, env: {} });
+    assert.deepEqual(fromFile.elasticsearch?.nodes, ['https://es1:9200', 'https://es2:9200']);
+    assert.equal(fromFile.elasticsearch?.requestTimeoutMs, 5000);
+    assert.equal(fromFile.elasticsearch?.sniff, true);
+    const fromEnv = loadConfig({
+      configFile: file,
+      env: { ELASTICSEARCH_URL: 'http://127.0.0.1:9201,http://127.0.0.1:9202' },
+    });
+    assert.deepEqual(fromEnv.elasticsearch?.nodes, [
+      'http://127.0.0.1:9201',
+      'http://127.0.0.1:9202',
+    ]);
+    writeFileSync(file, 'elasticsearch:\n  url: [http://127.0.0.1:9201, http://127.0.0.1:9202]\n');
+    assert.equal(
+      loadConfig({ configFile: file, env: {} }).bulkGzip,
+      false,
+      'all nodes on loopback',
+    );
   });
 
   it('the example examples/sidecar/elkhound.yaml is a valid configuration', () => {
@@ -56,7 +82,7 @@ describe('configuration', () => {
     const config = loadConfig({ configFile: file, env: {} });
     assert.equal(config.namespace, 'production');
     assert.equal(config.queueMaxBytes, 2 * 1024 ** 3);
-    assert.equal(config.elasticsearch?.url, 'https://elasticsearch.example.internal:9200');
+    assert.deepEqual(config.elasticsearch?.nodes, ['https://elasticsearch.example.internal:9200']);
   });
 
   const invalid: Array<[Record<string, string>, RegExp]> = [
@@ -72,8 +98,19 @@ describe('configuration', () => {
     [{ ELKHOUND_TLS_CERT_FILE: '/tmp/cert.pem' }, /expected both or neither/],
     [{ ELKHOUND_HTTP_PORT: 'off', ELKHOUND_GRPC_PORT: 'off' }, /at least one receiver/],
     [{ ELKHOUND_LOG_LEVEL: 'loud' }, /ELKHOUND_LOG_LEVEL: "loud" is not a log level/],
-    [{ ELASTICSEARCH_URL: 'ftp://x' }, /ELASTICSEARCH_URL: protocol "ftp:" is not supported/],
+    [
+      { ELASTICSEARCH_URL: 'ftp://x' },
+      /ELASTICSEARCH_URL: protocol "ftp:" of "ftp:\/\/x" is not supported/,
+    ],
     [{ ELKHOUND_SETUP: 'maybe' }, /ELKHOUND_SETUP: "maybe" is not a boolean/],
+    [
+      { ELASTICSEARCH_URL: 'http://es:9200', ELASTICSEARCH_SNIFF: 'yes' },
+      /ELASTICSEARCH_SNIFF: "yes" is not a boolean; expected true or false/,
+    ],
+    [
+      { ELASTICSEARCH_API_KEY: 'k' },
+      /ELASTICSEARCH_API_KEY is set but neither ELASTICSEARCH_URL nor ELASTIC_CLOUD_ID is/,
+    ],
   ];
   for (const [env, message] of invalid) {
     it(`rejects ${JSON.stringify(env)} naming the key, the value and what was expected`, () => {
