@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
-import { elkhoundRoles, type RoleDescriptor } from '@elkhound/exporter-elasticsearch';
+import {
+  ElasticsearchSpanExporter,
+  elkhoundRoles,
+  type RoleDescriptor,
+} from '@elkhound/exporter-elasticsearch';
+import { makeSpans } from '../../packages/sidecar/test/support/requests';
 import { LoadGenerator } from '../../packages/sidecar/test/support/load';
 import {
   metricValue,
@@ -170,6 +175,36 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
       assert.equal(await deadLettered(second), 0);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('the in-process exporter with a key that lacks a privilege: the export fails naming it, nothing is rejected as a bad document', async () => {
+    const lacking = await createKey(admin, 'lacking-exporter', {
+      lacking: {
+        cluster: [],
+        indices: [{ ...roles.elkhound_writer.indices[0]!, privileges: ['create_doc'] }],
+      },
+    });
+    const rejected: unknown[] = [];
+    const exporter = new ElasticsearchSpanExporter({
+      connection: { url: deployment.urls, apiKey: lacking.encoded, caFile: deployment.caFile! },
+      namespace: uniqueNamespace('exporter403'),
+      setup: false,
+      bulk: {
+        retry: { maxRetries: 2, maxElapsedMs: 2_000, initialDelayMs: 50 },
+        onRejected: (documents) => rejected.push(...documents),
+      },
+    });
+    try {
+      const result = await new Promise<{ code: number; error?: Error }>((resolve) =>
+        exporter.export(makeSpans(5, 'exporter-403'), resolve),
+      );
+      assert.equal(result.code, 1, 'FAILED');
+      assert.match(result.error?.message ?? '', /lack a privilege \(403\)/);
+      assert.match(result.error?.message ?? '', /auto_configure/);
+      assert.deepEqual(rejected, []);
+    } finally {
+      await exporter.shutdown();
     }
   });
 
