@@ -14,7 +14,22 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   ELASTICSEARCH_URL="$(bash scripts/elasticsearch.sh start)"
   export ELASTICSEARCH_URL
 fi
-cleanup() { if [ -n "$started_here" ]; then bash scripts/elasticsearch.sh stop || true; fi; }
+kafka_started_here=""
+cleanup() {
+  if [ -n "$started_here" ]; then bash scripts/elasticsearch.sh stop || true; fi
+  if [ -n "$kafka_started_here" ]; then bash scripts/kafka.sh stop || true; fi
+}
 trap cleanup EXIT
 echo "Elasticsearch: $(bash scripts/elasticsearch.sh status 2>/dev/null || echo "$ELASTICSEARCH_URL")"
 npx turbo run bench --concurrency=1 --log-order=stream
+# Kafka → Elasticsearch with one and two `elkhound consume`, against the sidecar's direct path.
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  if bash scripts/kafka.sh status >/dev/null 2>&1; then
+    KAFKA_BOOTSTRAP_SERVERS="$(bash scripts/kafka.sh bootstrap)"
+  else
+    kafka_started_here=1
+    KAFKA_BOOTSTRAP_SERVERS="$(bash scripts/kafka.sh start)"
+  fi
+  export KAFKA_BOOTSTRAP_SERVERS
+fi
+npm run bench:kafka -w @elkhound/sidecar

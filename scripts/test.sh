@@ -3,7 +3,8 @@
 #
 # Brings Node >= 22 when the machine's is older, installs the workspace when needed, builds,
 # lints and type-checks, makes sure a real Elasticsearch is there (ELASTICSEARCH_URL, or a node
-# started by scripts/elasticsearch.sh and stopped again at the end), then runs every package's
+# started by scripts/elasticsearch.sh and stopped again at the end) and a real Kafka broker
+# (KAFKA_BOOTSTRAP_SERVERS, or one started by scripts/kafka.sh), then runs every package's
 # mocha suite. Any failure, and any pending (skipped) test, fails the run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,8 +30,22 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   ELASTICSEARCH_URL="$(bash scripts/elasticsearch.sh start)"
   export ELASTICSEARCH_URL
 fi
-cleanup() { if [ -n "$started_here" ]; then bash scripts/elasticsearch.sh stop || true; fi; }
+kafka_started_here=""
+cleanup() {
+  if [ -n "$started_here" ]; then bash scripts/elasticsearch.sh stop || true; fi
+  if [ -n "$kafka_started_here" ]; then bash scripts/kafka.sh stop || true; fi
+}
 trap cleanup EXIT
+# The Kafka tests need a broker: KAFKA_BOOTSTRAP_SERVERS, or one started by scripts/kafka.sh.
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  if bash scripts/kafka.sh status >/dev/null 2>&1; then
+    KAFKA_BOOTSTRAP_SERVERS="$(bash scripts/kafka.sh bootstrap)"
+  else
+    kafka_started_here=1
+    KAFKA_BOOTSTRAP_SERVERS="$(bash scripts/kafka.sh start)"
+  fi
+  export KAFKA_BOOTSTRAP_SERVERS
+fi
 
 version="$(curl -fsS -m 5 ${ELASTICSEARCH_API_KEY:+-H "Authorization: ApiKey $ELASTICSEARCH_API_KEY"} \
   ${ELASTICSEARCH_USERNAME:+-u "$ELASTICSEARCH_USERNAME:${ELASTICSEARCH_PASSWORD:-}"} \

@@ -165,7 +165,10 @@ export function routeOf(key: string): AttributeRoute {
       labelName: '',
     };
   else {
-    const target = RENAMED[key] ?? (SAME_PATH.has(key) ? key : undefined);
+    // Own keys only: an attribute named `constructor` or `toString` is not a field of the table.
+    const target =
+      (Object.hasOwn(RENAMED, key) ? RENAMED[key] : undefined) ??
+      (SAME_PATH.has(key) ? key : undefined);
     route =
       target !== undefined
         ? { kind: 'field', path: target, segments: segmentsOf(target), labelName: '' }

@@ -1,5 +1,6 @@
 import type { LogRecord, ResourceLogs } from '@elkhound/otlp';
 import { toFlattened } from './content';
+import { timestampMicros } from './apm';
 import { addResource, finishDocument, startDocument } from './document';
 import { addExceptionFields, EXCEPTION_ATTRIBUTES, EXCEPTION_EVENT } from './exception';
 import { mapAttributes, setPath, transactionIdOf } from './fields';
@@ -42,11 +43,18 @@ export function encodeLogs(
         // The conventions' `exception` event, as a log record (the newer form of the exception
         // span event): an ECS error document, as the span event would be.
         const exception = record.eventName === EXCEPTION_EVENT;
+        const id = logRecordDocumentId(record, scopeName);
         document.processor = { event: exception ? 'error' : 'log' };
         if (record.traceId) document.trace = { id: record.traceId };
         if (record.spanId) document.span = { id: record.spanId };
         const transactionId = transactionIdOf(record.attributes);
-        if (transactionId !== undefined) document.transaction = { id: transactionId };
+        if (exception) {
+          // As an exception span event: on the span it was recorded in (apm.ts, exception.ts).
+          if (record.spanId) document.parent = { id: record.spanId };
+          if (transactionId !== undefined)
+            document.transaction = { id: transactionId, sampled: true };
+          document.timestamp = { us: timestampMicros(time ?? [0, 0]) };
+        } else if (transactionId !== undefined) document.transaction = { id: transactionId };
         const event: Record<string, unknown> = { kind: 'event' };
         if (record.severityNumber !== undefined) event.severity = record.severityNumber;
         if (record.eventName) event.action = record.eventName;
@@ -57,7 +65,7 @@ export function encodeLogs(
         if (level) setPath(document, 'log.level', level);
         if (scopeName) setPath(document, 'log.logger', scopeName);
         const exceptionMessage = exception
-          ? addExceptionFields(document, record.attributes)
+          ? addExceptionFields(document, record.attributes, id)
           : undefined;
         const body = record.body;
         if (typeof body === 'string') document.message = body;
@@ -68,15 +76,7 @@ export function encodeLogs(
         if (document.message === undefined && exceptionMessage !== undefined)
           document.message = exceptionMessage;
         mapAttributes(document, record.attributes, exception ? EXCEPTION_ATTRIBUTES : undefined);
-        documents.push(
-          finishDocument(
-            logRecordDocumentId(record, scopeName),
-            'logs',
-            namespace,
-            document,
-            resource,
-          ),
-        );
+        documents.push(finishDocument(id, 'logs', namespace, document, resource));
       }
     }
   }

@@ -66,7 +66,8 @@ export function mapResource(resource: Resource | undefined): MappedResource {
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined || value === null || CONSUMED.has(key)) continue;
-    const target = RESOURCE_FIELDS[key];
+    // Own keys only: an attribute named `constructor` or `toString` is not a field of the table.
+    const target = Object.hasOwn(RESOURCE_FIELDS, key) ? RESOURCE_FIELDS[key] : undefined;
     if (target) setPath(fields, target, value);
     else if (key.startsWith('k8s.pod.')) {
       if (key === 'k8s.pod.name') {

@@ -1,4 +1,15 @@
 import type { ResourceSpans, Span, SpanEvent } from '@elkhound/otlp';
+import {
+  durationMicros,
+  httpOutcome,
+  httpStatusCode,
+  representativeCount,
+  spanService,
+  spanServiceText,
+  timestampMicros,
+  timestampMicrosText,
+  transactionResult,
+} from './apm';
 import { writePlannedAttributes, type PlanContext } from './attribute-writer';
 import {
   addResource,
@@ -18,17 +29,28 @@ import type { EcsDocument, EncodeOptions } from './types';
 const KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;
 const SERVER = 2;
 const CONSUMER = 5;
-/** UNSET is not a failure: only ERROR is. */
+/** UNSET is not a failure: only ERROR is, or an HTTP status the APM Server counts as one (apm.ts). */
 const OUTCOMES = ['unknown', 'success', 'failure'] as const;
 
 // The constant text between a span document's first values, whole.
 const SPAN_TRACE = '","processor":{"event":"span"},"trace":{"id":"';
 const TRANSACTION_TRACE = '","processor":{"event":"transaction"},"trace":{"id":"';
 const KIND_MEMBERS = KIND_NAMES.map((kind) => `,"kind":"${kind}"`);
-const KIND_CLOSED = KIND_MEMBERS.map((members) => `${members}}`);
 const UNSPECIFIED_KIND = KIND_MEMBERS[0] as string;
-const OUTCOME_END = OUTCOMES.map((outcome) => `,"outcome":"${outcome}"}`);
+const OUTCOME_END = OUTCOMES.map((outcome) => `,"outcome":"${outcome}"},"timestamp":{"us":`);
 const UNKNOWN_OUTCOME_END = OUTCOME_END[0] as string;
+const SAMPLED = ',"sampled":true';
+// `,"result":…,"sampled":true` of the results seen (a handful: HTTP status classes, Success, Error).
+const RESULT_SAMPLED = new Map<string, string>();
+
+function resultSampled(result: string): string {
+  let text = RESULT_SAMPLED.get(result);
+  if (text === undefined) {
+    text = `,"result":${JSON.stringify(result)}${SAMPLED}`;
+    if (RESULT_SAMPLED.size < 100) RESULT_SAMPLED.set(result, text);
+  }
+  return text;
+}
 
 /**
  * Spans → `traces-elkhound-{namespace}` documents; their events → `logs-elkhound-{namespace}`
@@ -98,23 +120,40 @@ function encodeSpan(
   // serialised: ids are lowercase hex from every decoder and from the SDK, and need no escaping.
   const name = JSON.stringify(span.name);
   // Constant text is taken whole from tables: fewer pieces for V8 to join into the document.
-  let fixed = `"@timestamp":"${isoNanos(span.startTime)}${entry ? TRANSACTION_TRACE : SPAN_TRACE}${span.traceId}"},"span":{"id":"${span.spanId}","name":${name}`;
+  let fixed = `"@timestamp":"${isoNanos(span.startTime)}${entry ? TRANSACTION_TRACE : SPAN_TRACE}${span.traceId}"},"span":{"id":"${span.spanId}","name":${name}${KIND_MEMBERS[span.kind] ?? UNSPECIFIED_KIND}`;
   if (span.links.length > 0) {
     let links = '';
     for (const link of span.links)
       links += `${links ? ',' : ''}{"trace":{"id":"${link.traceId}"},"span":{"id":"${link.spanId}"}}`;
-    fixed += `${KIND_MEMBERS[span.kind] ?? UNSPECIFIED_KIND},"links":[${links}]}`;
-  } else fixed += KIND_CLOSED[span.kind] ?? `${UNSPECIFIED_KIND}}`;
+    fixed += `,"links":[${links}]`;
+  }
+  // The APM UI's fields (apm.ts): durations in µs, the span's type and the service it calls.
+  const nanos = durationNanos(span.startTime, span.endTime);
+  const micros = durationMicros(nanos);
+  const count = span.traceState === undefined ? undefined : representativeCount(span.traceState);
+  const statusCode = httpStatusCode(span.attributes);
+  let target = '';
+  if (!entry) {
+    const service = spanServiceText(spanService(span));
+    fixed +=
+      count === undefined
+        ? `${service.span}${micros}}}`
+        : `${service.span}${micros}},"representative_count":${count}}`;
+    target = service.target;
+  } else fixed += '}';
   if (span.parentSpanId) fixed += `,"parent":{"id":"${span.parentSpanId}"}`;
-  if (entry)
-    fixed += `,"transaction":{"id":"${span.spanId}","name":${name},"type":"${transactionType(span)}"}`;
-  else {
+  if (entry) {
+    // Every span exported was sampled: an unsampled one never leaves the app.
+    const result = transactionResult(statusCode, span.status.code);
+    fixed += `,"transaction":{"id":"${span.spanId}","name":${name},"type":"${transactionType(span)}","duration":{"us":${micros}}${result === undefined ? SAMPLED : resultSampled(result)}${count === undefined ? '}' : `,"representative_count":${count}}`}`;
+  } else {
     // The entry span above this one, when the app's transaction processor stamped it.
     const transactionId = transactionIdOf(span.attributes);
     if (transactionId !== undefined)
       fixed += `,"transaction":{"id":${JSON.stringify(transactionId)}}`;
   }
-  fixed += `,"event":{"kind":"event","duration":${durationNanos(span.startTime, span.endTime)}${OUTCOME_END[span.status.code] ?? UNKNOWN_OUTCOME_END}`;
+  const outcome = span.status.code === 0 ? (httpOutcome(statusCode, entry) ?? 0) : span.status.code;
+  fixed += `,"event":{"kind":"event","duration":${nanos}${OUTCOME_END[outcome] ?? UNKNOWN_OUTCOME_END}${timestampMicrosText(span.startTime)}}${target}`;
   const id = spanDocumentId(span.traceId, span.spanId);
   const errorMessage = span.status.code === 2 ? span.status.message : undefined;
   if (!errorMessage && plans !== undefined) {
@@ -145,27 +184,33 @@ function encodeSpanEvent(
 ): EcsDocument {
   const document = startDocument(isoNanos(event.time));
   const exception = event.name === EXCEPTION_EVENT;
+  const id = spanEventDocumentId(span.traceId, span.spanId, index);
   document.processor = { event: exception ? 'error' : 'log' };
   document.trace = { id: span.traceId };
   document.span = { id: span.spanId };
-  const transactionId = isEntrySpan(span) ? span.spanId : transactionIdOf(span.attributes);
-  if (transactionId !== undefined) document.transaction = { id: transactionId };
+  const entry = isEntrySpan(span);
+  const transactionId = entry ? span.spanId : transactionIdOf(span.attributes);
+  if (exception) {
+    // The APM UI hangs an error on the waterfall's span by `parent.id`, and reads the
+    // transaction's type and sampling from the error itself.
+    document.parent = { id: span.spanId };
+    if (transactionId !== undefined) {
+      document.transaction = entry
+        ? { id: transactionId, type: transactionType(span), sampled: true }
+        : { id: transactionId, sampled: true };
+    }
+    document.timestamp = { us: timestampMicros(event.time) };
+  } else if (transactionId !== undefined) document.transaction = { id: transactionId };
   document.event = { kind: 'event', action: event.name };
   addResource(document, resource);
   if (scopeName) setPath(document, 'log.logger', scopeName);
   const attributes = event.attributes;
   if (exception) {
-    document.message = addExceptionFields(document, attributes) ?? event.name;
+    document.message = addExceptionFields(document, attributes, id) ?? event.name;
     setPath(document, 'log.level', 'error');
   } else {
     document.message = event.name;
   }
   mapAttributes(document, attributes, exception ? EXCEPTION_ATTRIBUTES : undefined);
-  return finishDocument(
-    spanEventDocumentId(span.traceId, span.spanId, index),
-    'logs',
-    namespace,
-    document,
-    resource,
-  );
+  return finishDocument(id, 'logs', namespace, document, resource);
 }

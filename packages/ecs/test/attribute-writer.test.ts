@@ -143,6 +143,37 @@ describe('planned span attributes: the same bytes as the generic path', () => {
     assertSameAcrossRuns(requestOf(spans), 'error span');
   });
 
+  it("for the APM UI's fields: spans calling services in turn, entry spans, sampled tracestates", () => {
+    const calls: Attributes[] = [
+      { 'gen_ai.provider.name': 'openai', 'server.address': 'api.openai.com', 'server.port': 443 },
+      { 'gen_ai.provider.name': 'anthropic', 'server.address': 'api.anthropic.com' },
+      { 'db.system.name': 'postgresql', 'db.namespace': 'shop', 'db.operation.name': 'SELECT' },
+      { 'http.request.method': 'GET', 'url.full': 'https://inventory.internal/items' },
+      { 'http.request.method': 'GET', 'http.response.status_code': 404, 'server.address': 'a.b' },
+      { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders' },
+      { 'rpc.system': 'grpc', 'rpc.service': 'Cart', 'server.address': 'cart' },
+      {},
+    ];
+    const spans = Array.from({ length: 64 }, (_, index) => {
+      const span = spanWith(
+        { ...(calls[index % calls.length] as Attributes), 'app.index': index },
+        { code: index % 3 === 0 ? 0 : index % 3 === 1 ? 1 : 2 },
+      );
+      if (index % 4 === 0) span.traceState = index % 8 === 0 ? 'ot=th:8' : 'ot=p:2';
+      // Every fifth span an entry span (a server, a consumer, a root).
+      if (index % 5 === 0) span.kind = 2;
+      if (index % 5 === 1) span.kind = 1;
+      if (index % 10 === 2) delete span.parentSpanId;
+      return span;
+    });
+    assertSameAcrossRuns(requestOf(spans), 'APM fields');
+    const sources = encodeSpans(requestOf(spans)).map(
+      (document) => JSON.parse(document.source) as Record<string, unknown>,
+    );
+    assert.ok(sources.some((source) => 'service.target' in source));
+    assert.ok(sources.some((source) => (source.transaction as { sampled?: boolean })?.sampled));
+  });
+
   it('is used once a shape has been seen a few times', () => {
     // Not a timing test: a planned document differs in nothing but how it was made, so this
     // checks the plan is reached by writing through a shape many times with changing values.

@@ -10,6 +10,7 @@ describe('golden ECS documents (testdata/*; regenerate with `npm run golden -w @
       'db-client-span',
       'genai-chat-span',
       'genai-metrics',
+      'http-client-span',
       'http-server-span',
       'log-in-span',
       'log-map-body',

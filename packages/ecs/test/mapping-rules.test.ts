@@ -95,6 +95,8 @@ describe('ECS mapping rules', () => {
             'gen_ai.request.temperature': 0.25,
             'elkhound.cost.total': 0.0123,
             'elkhound.cost.unpriced': false,
+            'elkhound.cost.unpriced_reason': 'unknown_model',
+            'elkhound.usage.source': 'estimated',
             'elkhound.prompt.hash': `sha256:${'ab'.repeat(32)}`,
             'tenant.id': 'acme',
             'retry.count': 3,
@@ -109,6 +111,8 @@ describe('ECS mapping rules', () => {
     assert.equal(at(source, 'gen_ai.request.temperature'), 0.25);
     assert.equal(at(source, 'elkhound.cost.total'), 0.0123);
     assert.equal(at(source, 'elkhound.cost.unpriced'), false);
+    assert.equal(at(source, 'elkhound.cost.unpriced_reason'), 'unknown_model');
+    assert.equal(at(source, 'elkhound.usage.source'), 'estimated');
     assert.equal(at(source, 'elkhound.prompt.hash'), `sha256:${'ab'.repeat(32)}`);
     assert.equal(at(source, 'labels.tenant_id'), 'acme');
     assert.equal(at(source, 'labels.feature_enabled'), true);
@@ -117,6 +121,27 @@ describe('ECS mapping rules', () => {
     assert.equal(at(source, 'labels.otel_scope_name'), 'scope');
     assert.equal(at(source, 'event.duration'), 1_000_000_002);
     assert.equal(at(source, '@timestamp'), '2025-11-22T10:00:00.000000005Z');
+  });
+
+  it('maps attributes named like Object.prototype members (constructor, toString) as labels', () => {
+    // Found by the OTLP corpus through the sidecar: the field tables were read with `table[key]`,
+    // so `constructor` found Object's constructor and the whole request failed.
+    const attributes = { constructor: 'c', toString: 't', hasOwnProperty: 'h', valueOf: 1 };
+    for (const plans of [true, false]) {
+      const [document] = encodeSpans(
+        spansOf([span({ attributes })], { constructor: 'r', toString: 'rt' }),
+        { plans },
+      );
+      const source = sourceOf(document?.source ?? '{}');
+      assert.deepEqual(at(source, 'labels'), {
+        otel_scope_name: 'scope',
+        constructor: 'c',
+        toString: 't',
+        hasOwnProperty: 'h',
+      });
+      assert.deepEqual(at(source, 'numeric_labels'), { valueOf: 1 });
+      assert.equal(at(source, 'service.name'), 'checkout');
+    }
   });
 
   it('turns exception events into linked error documents, handled unless the exception escaped', () => {

@@ -5,7 +5,7 @@
 // `numeric_labels.*`, whose dynamic templates pin their types so they never conflict.
 
 /** Bump when any template body changes: installed templates of a lower version are replaced. */
-export const TEMPLATE_VERSION = 4;
+export const TEMPLATE_VERSION = 5;
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 export const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
@@ -22,6 +22,10 @@ const text: Mapping = {
 };
 const flattened: Mapping = { type: 'flattened', ignore_above: 8191 };
 const storedOnly: Mapping = { type: 'keyword', index: false, doc_values: false };
+// The APM Server's `representative_count`: aggregated by the UI, never searched (`index: false`
+// as in the APM templates; `double` where they use `scaled_float`, which needs the mapper-extras
+// module that not every distribution has).
+const representativeCount: Mapping = { type: 'double', index: false };
 
 function object(properties: Record<string, Mapping>): Mapping {
   return { properties };
@@ -34,8 +38,19 @@ const commonProperties: Record<string, Mapping> = {
   trace: object({ id: keyword }),
   span: object({ id: keyword, name: keyword, kind: keyword }),
   parent: object({ id: keyword }),
-  transaction: object({ id: keyword, name: keyword, type: keyword }),
+  // The APM UI's transaction fields, typed as the APM Server's templates type them
+  // (traces-apm@mappings, ecs@mappings of Elasticsearch's apm-data plugin).
+  transaction: object({
+    id: keyword,
+    name: keyword,
+    type: keyword,
+    duration: object({ us: long }),
+    result: keyword,
+    sampled: bool,
+    representative_count: representativeCount,
+  }),
   processor: object({ event: keyword }),
+  timestamp: object({ us: long }),
   event: object({
     duration: long,
     outcome: keyword,
@@ -53,6 +68,8 @@ const commonProperties: Record<string, Mapping> = {
     node: object({ name: keyword }),
     language: object({ name: keyword, version: keyword }),
     framework: object({ name: keyword, version: keyword }),
+    // The service a span calls (APM UI dependencies).
+    target: object({ type: keyword, name: keyword }),
   }),
   agent: object({ name: keyword, version: keyword }),
   host: object({
@@ -99,6 +116,19 @@ const commonProperties: Record<string, Mapping> = {
     stack_trace: storedOnly,
     handled: bool,
     code: keyword,
+    // The APM UI's Errors views (logs-apm.error@mappings, ecs@mappings).
+    id: keyword,
+    grouping_key: keyword,
+    grouping_name: keyword,
+    exception: object({
+      message: text,
+      type: keyword,
+      handled: bool,
+      code: keyword,
+      module: keyword,
+      stacktrace: { type: 'object', dynamic: false },
+      attributes: { type: 'object', dynamic: false },
+    }),
   }),
   log: object({ level: keyword, logger: keyword }),
   gen_ai: object({
@@ -154,12 +184,13 @@ const commonProperties: Record<string, Mapping> = {
       currency: keyword,
       source: keyword,
       unpriced: bool,
+      unpriced_reason: keyword,
     }),
     pricing: object({ version: keyword }),
     prompt: object({ hash: keyword, system_hash: keyword }),
     completion: object({ hash: keyword }),
     error: object({ category: keyword }),
-    usage: object({ delegated: bool }),
+    usage: object({ delegated: bool, source: keyword }),
   }),
   server: object({ address: keyword, port: long }),
   client: object({ address: keyword, port: long }),
@@ -226,6 +257,10 @@ const signalProperties: Record<Signal, Record<string, Mapping>> = {
       type: keyword,
       subtype: keyword,
       links: { type: 'object', enabled: false },
+      // The APM UI's span fields (traces-apm@mappings).
+      duration: object({ us: long }),
+      representative_count: representativeCount,
+      destination: object({ service: object({ resource: keyword }) }),
     }),
   },
   logs: {

@@ -160,6 +160,8 @@ describe('index templates and setup', function () {
     assert.equal(at('gen_ai.request.model').type, 'keyword');
     assert.equal(at('gen_ai.input.messages').type, 'flattened');
     assert.equal(at('elkhound.cost.total').type, 'double');
+    assert.equal(at('elkhound.cost.unpriced_reason').type, 'keyword');
+    assert.equal(at('elkhound.usage.source').type, 'keyword');
     assert.equal(at('error.stack_trace').index, false);
     assert.equal(at('labels.user_tier').type, 'keyword');
     assert.equal(at('numeric_labels.attempt').type, 'double');

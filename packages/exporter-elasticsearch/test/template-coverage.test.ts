@@ -42,7 +42,14 @@ describe('index templates cover the ECS documents', () => {
     let fields = 0;
     const walk = (signal: Signal, value: unknown, path: string[]): void => {
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        for (const [key, child] of Object.entries(value)) walk(signal, child, [...path, key]);
+        // A dotted key (`"service.target":{…}`) is mapped as the path its dots spell.
+        for (const [key, child] of Object.entries(value))
+          walk(signal, child, [...path, ...key.split('.')]);
+        return;
+      }
+      // An array of objects (`error.exception`): each object's fields.
+      if (Array.isArray(value) && value.some((item) => item !== null && typeof item === 'object')) {
+        for (const item of value) walk(signal, item, path);
         return;
       }
       if (path[0] === 'labels' || path[0] === 'numeric_labels') return;

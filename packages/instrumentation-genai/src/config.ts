@@ -21,6 +21,8 @@ export interface ResolvedConfig {
   pricing: PriceBook | undefined;
   providerHosts: Readonly<Record<string, string>>;
   streamIdleTimeoutMs: number;
+  openaiStreamUsage: boolean;
+  estimateUsage: boolean;
 }
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -109,17 +111,27 @@ export function resolveConfig(
   );
 
   // Prompt hashes: on unless switched off; a key makes them HMACs.
-  let hashing = true;
-  const hashSetting = environment.ELKHOUND_PROMPT_HASH?.trim().toLowerCase();
-  if (hashSetting) {
-    if (hashSetting === 'off' || hashSetting === 'false' || hashSetting === '0') hashing = false;
-    else if (hashSetting !== 'on' && hashSetting !== 'true' && hashSetting !== '1')
-      reject('ELKHOUND_PROMPT_HASH', hashSetting, 'on or off');
-  }
-  if (config.promptHash !== undefined) {
-    if (typeof config.promptHash === 'boolean') hashing = config.promptHash;
-    else reject('promptHash', config.promptHash, 'a boolean');
-  }
+  const switchOf = (variable: string, option: string, value: unknown): boolean => {
+    let on = true;
+    const setting = environment[variable]?.trim().toLowerCase();
+    if (setting) {
+      if (setting === 'off' || setting === 'false' || setting === '0') on = false;
+      else if (setting !== 'on' && setting !== 'true' && setting !== '1')
+        reject(variable, setting, 'on or off');
+    }
+    if (value !== undefined) {
+      if (typeof value === 'boolean') on = value;
+      else reject(option, value, 'a boolean');
+    }
+    return on;
+  };
+  const hashing = switchOf('ELKHOUND_PROMPT_HASH', 'promptHash', config.promptHash);
+  const openaiStreamUsage = switchOf(
+    'ELKHOUND_OPENAI_STREAM_USAGE',
+    'openaiStreamUsage',
+    config.openaiStreamUsage,
+  );
+  const estimateUsage = switchOf('ELKHOUND_USAGE_ESTIMATE', 'estimateUsage', config.estimateUsage);
   let hashKey = environment.ELKHOUND_PROMPT_HASH_KEY || undefined;
   if (config.promptHashKey !== undefined) {
     if (typeof config.promptHashKey === 'string' && config.promptHashKey.length > 0)
@@ -173,6 +185,8 @@ export function resolveConfig(
       pricing,
       providerHosts,
       streamIdleTimeoutMs,
+      openaiStreamUsage,
+      estimateUsage,
     },
     problems,
   };

@@ -2,12 +2,16 @@ import type { Attributes } from '@opentelemetry/api';
 import type { Cost } from '@elkhound/pricing';
 import * as semconv from './semconv';
 
-/** The `elkhound.cost.*` attributes of a price: the cost, or `unpriced` (never a cost of 0). */
-export function costAttributes(cost: Cost): Attributes {
+/**
+ * The `elkhound.cost.*` attributes of a price: the cost, or `unpriced` with its reason (never a
+ * cost of 0). A cost of estimated tokens has `elkhound.cost.source=estimated`.
+ */
+export function costAttributes(cost: Cost, estimated = false): Attributes {
   if (!cost.priced) {
     return {
       [semconv.ATTR_ELKHOUND_PRICING_VERSION]: cost.pricingVersion,
       [semconv.ATTR_ELKHOUND_COST_UNPRICED]: true,
+      [semconv.ATTR_ELKHOUND_COST_UNPRICED_REASON]: cost.code,
     };
   }
   return {
@@ -16,6 +20,21 @@ export function costAttributes(cost: Cost): Attributes {
     [semconv.ATTR_ELKHOUND_COST_INPUT]: cost.input,
     [semconv.ATTR_ELKHOUND_COST_OUTPUT]: cost.output,
     [semconv.ATTR_ELKHOUND_COST_CURRENCY]: cost.currency,
-    [semconv.ATTR_ELKHOUND_COST_SOURCE]: cost.source,
+    [semconv.ATTR_ELKHOUND_COST_SOURCE]: estimated ? 'estimated' : cost.source,
+  };
+}
+
+/**
+ * Why a call has no cost when the price book was not asked: `no_usage` (neither the provider's
+ * counts nor an estimate, e.g. a request that failed before any response), `no_price_for_unit`
+ * (billed in other units than tokens: a rerank's search units), `pricing_unavailable` (the price
+ * data could not be loaded), `pricing_error`.
+ */
+export function unpricedAttributes(
+  reason: 'no_usage' | 'no_price_for_unit' | 'pricing_unavailable' | 'pricing_error',
+): Attributes {
+  return {
+    [semconv.ATTR_ELKHOUND_COST_UNPRICED]: true,
+    [semconv.ATTR_ELKHOUND_COST_UNPRICED_REASON]: reason,
   };
 }

@@ -93,6 +93,10 @@ export const ATTR_ELKHOUND_COST_OUTPUT = 'elkhound.cost.output' as const;
 export const ATTR_ELKHOUND_COST_CURRENCY = 'elkhound.cost.currency' as const;
 export const ATTR_ELKHOUND_COST_SOURCE = 'elkhound.cost.source' as const;
 export const ATTR_ELKHOUND_COST_UNPRICED = 'elkhound.cost.unpriced' as const;
+/** Why a call has no cost: no_usage, unknown_model, no_price_for_unit, invalid_usage, … */
+export const ATTR_ELKHOUND_COST_UNPRICED_REASON = 'elkhound.cost.unpriced_reason' as const;
+/** `provider` (the provider's own counts) or `estimated` (counted by Elkhound from the texts). */
+export const ATTR_ELKHOUND_USAGE_SOURCE = 'elkhound.usage.source' as const;
 export const ATTR_ELKHOUND_PRICING_VERSION = 'elkhound.pricing.version' as const;
 export const ATTR_ELKHOUND_PROMPT_HASH = 'elkhound.prompt.hash' as const;
 export const ATTR_ELKHOUND_PROMPT_SYSTEM_HASH = 'elkhound.prompt.system_hash' as const;

@@ -20,7 +20,8 @@ import {
   type CapturedContent,
   type OutputMessage,
 } from './content';
-import { costAttributes } from './cost';
+import { costAttributes, unpricedAttributes } from './cost';
+import { estimateUsage, type PromptTexts } from './estimate';
 import { categorize, type ErrorCategory } from './errors';
 import type { GenAIMetrics } from './metrics';
 import * as semconv from './semconv';
@@ -39,6 +40,12 @@ export interface GenAIRequest {
   prompt?: { system: unknown[]; messages: unknown[]; tools?: unknown[] };
   /** The request's content in the conventions' schema; called only when capture is on. */
   content?: () => CapturedContent;
+  /**
+   * The texts the model reads, for an estimate when the provider reports no usage; called only
+   * then, when the span ends (the provider file keeps what it needs, e.g. a copy of the messages
+   * array, since the app may change its own later).
+   */
+  promptTexts?: () => PromptTexts;
 }
 
 /** What a provider file read from a response (whole, or accumulated from a stream). */
@@ -51,6 +58,10 @@ export interface GenAIResponse {
   outputs?: string[];
   /** The output messages in the conventions' schema; called only when capture is on. */
   content?: () => OutputMessage[];
+  /** Tool-call names and arguments the model generated: output tokens for an estimate. */
+  toolCallTexts?: string[];
+  /** Why the call has no token price although it succeeded (a rerank billed in search units). */
+  unpricedReason?: 'no_price_for_unit';
 }
 
 /** What every call needs from the instrumentation, read at call time (config may change). */
@@ -102,6 +113,8 @@ export class GenAICall {
   private contentValues: Record<string, AnyValue> | undefined;
   private chunkAttributes: Attributes | undefined;
   private cost: number | undefined;
+  /** The usage recorded on the span: the provider's, or estimated. */
+  private usage: Usage | undefined;
   /** Set by a stream observer: what was accumulated so far, for an abandoned stream. */
   partial: (() => GenAIResponse) | undefined;
 
@@ -235,7 +248,13 @@ export class GenAICall {
     this.stopWatching();
     const endedAt = performance.now();
     try {
-      const metricAttributes = partial ? this.recordResponse(partial) : this.metricAttributes();
+      let metricAttributes: Attributes;
+      if (partial) metricAttributes = this.recordResponse(partial);
+      else {
+        // Failed before any response: nothing the provider counted, nothing to estimate from.
+        this.span.setAttributes(unpricedAttributes('no_usage'));
+        metricAttributes = this.metricAttributes();
+      }
       const categorized = categorize(error);
       const type = categorized.type;
       this.span.setAttribute(semconv.ATTR_ERROR_TYPE, type);
@@ -313,8 +332,15 @@ export class GenAICall {
       attributes[semconv.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] =
         (this.firstChunkAt - this.startedAt) / 1000;
     }
-    const usage = response.usage;
+    let usage = response.usage;
+    let estimated = false;
+    if (!usage) {
+      usage = this.estimate(response);
+      estimated = usage !== undefined;
+    }
+    this.usage = usage;
     if (usage) {
+      attributes[semconv.ATTR_ELKHOUND_USAGE_SOURCE] = estimated ? 'estimated' : 'provider';
       attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.inputTokens;
       attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.outputTokens;
       if (usage.cacheReadTokens !== undefined)
@@ -333,22 +359,46 @@ export class GenAICall {
       }
     }
     span.setAttributes(attributes);
-    if (usage) this.recordCost(usage, response.model);
+    if (usage) this.recordCost(usage, response.model, estimated);
+    else span.setAttributes(unpricedAttributes(response.unpricedReason ?? 'no_usage'));
     return this.metricAttributes(response.model);
   }
 
-  private recordCost(usage: Usage, responseModel: string | undefined): void {
+  /**
+   * Usage counted from the request's texts and the output seen (for a stream left early or cut
+   * off, the text streamed until then), when the provider reported none. Done here, once, when
+   * the span ends.
+   */
+  private estimate(response: GenAIResponse): Usage | undefined {
+    const promptTexts = this.request.promptTexts;
+    if (!this.settings.estimateUsage || !promptTexts) return undefined;
+    try {
+      const outputs = response.toolCallTexts?.length
+        ? [...(response.outputs ?? []), ...response.toolCallTexts]
+        : response.outputs;
+      return estimateUsage(response.model ?? this.request.model, promptTexts(), outputs);
+    } catch (error) {
+      diag.error('elkhound: could not estimate the tokens of a GenAI call', error);
+      return undefined;
+    }
+  }
+
+  private recordCost(usage: Usage, responseModel: string | undefined, estimated: boolean): void {
     try {
       const pricing = this.dependencies.pricing();
-      if (!pricing) return;
+      if (!pricing) {
+        this.span.setAttributes(unpricedAttributes('pricing_unavailable'));
+        return;
+      }
       const query: Parameters<PriceBook['price']>[0] = { provider: this.request.provider, usage };
       if (this.request.model) query.requestModel = this.request.model;
       if (responseModel) query.responseModel = responseModel;
       const cost = pricing.price(query);
       if (cost.priced) this.cost = cost.total;
-      this.span.setAttributes(costAttributes(cost));
+      this.span.setAttributes(costAttributes(cost, estimated));
     } catch (error) {
       diag.error('elkhound: could not price a GenAI call', error);
+      this.span.setAttributes(unpricedAttributes('pricing_error'));
     }
   }
 
@@ -358,8 +408,8 @@ export class GenAICall {
       metrics.operationDuration.record((endedAt - this.startedAt) / 1000, attributes);
       if (this.firstChunkAt !== undefined)
         metrics.timeToFirstChunk.record((this.firstChunkAt - this.startedAt) / 1000, attributes);
-      if (response.usage)
-        metrics.recordTokens(response.usage.inputTokens, response.usage.outputTokens, attributes);
+      if (this.usage)
+        metrics.recordTokens(this.usage.inputTokens, this.usage.outputTokens, attributes);
       if (this.cost !== undefined) metrics.cost.record(this.cost, attributes);
     } catch (error) {
       diag.error('elkhound: could not record GenAI metrics', error);
@@ -393,9 +443,9 @@ export class GenAICall {
     if (response.id) attributes[semconv.ATTR_GEN_AI_RESPONSE_ID] = response.id;
     if (response.finishReasons?.length)
       attributes[semconv.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
-    if (response.usage) {
-      attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = response.usage.inputTokens;
-      attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = response.usage.outputTokens;
+    if (this.usage) {
+      attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = this.usage.inputTokens;
+      attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = this.usage.outputTokens;
     }
     if (errorType) attributes[semconv.ATTR_ERROR_TYPE] = errorType;
     this.dependencies.logger().emit({

@@ -1,7 +1,8 @@
 import { diag } from '@opentelemetry/api';
 
 export interface StreamObserver<Chunk> {
-  chunk(chunk: Chunk): void;
+  /** Returns `true` for a chunk the app must not see (one Elkhound asked the provider for). */
+  chunk(chunk: Chunk): unknown;
   done(): void;
   error(error: unknown): void;
   /** The app waits for a chunk (true) or got it (false): a waiting stream is not idle. */
@@ -30,15 +31,20 @@ export function observeIterator<Chunk>(
   };
   // Made once per stream, not per chunk: `next` chains them on the SDK's promise (one promise
   // per chunk, where an async function would add its own).
-  const onResult = (result: IteratorResult<Chunk>): IteratorResult<Chunk> => {
+  const onResult = (
+    result: IteratorResult<Chunk>,
+  ): IteratorResult<Chunk> | Promise<IteratorResult<Chunk>> => {
     observer.reading?.(false);
     if (result.done) finish();
     else {
+      let hidden: unknown = false;
       try {
-        observer.chunk(result.value);
+        hidden = observer.chunk(result.value);
       } catch (failure) {
         diag.error('elkhound: stream chunk observer failed', failure);
       }
+      // The app reads on past a hidden chunk, as if the provider had never sent it.
+      if (hidden === true) return wrapped.next();
     }
     return result;
   };

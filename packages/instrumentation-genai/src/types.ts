@@ -55,4 +55,16 @@ export interface GenAIInstrumentationConfig extends InstrumentationConfig {
    * (garbage collection still ends it).
    */
   streamIdleTimeoutMs?: number;
+  /**
+   * Ask OpenAI chat streams for their usage (`stream_options.include_usage`) when the app did not,
+   * on servers known to accept it, and hide the extra usage chunk from the app. Default true;
+   * `ELKHOUND_OPENAI_STREAM_USAGE=off` turns it off.
+   */
+  openaiStreamUsage?: boolean;
+  /**
+   * Estimate the tokens of a call whose provider reported none (from the request and the
+   * streamed text), marked `elkhound.usage.source=estimated`. Default true;
+   * `ELKHOUND_USAGE_ESTIMATE=off` turns it off.
+   */
+  estimateUsage?: boolean;
 }

@@ -308,8 +308,13 @@ for (const sdk of SDKS) {
         });
         for await (const chunk of noUsage) void chunk;
         const withoutUsage = only();
-        assert.equal(withoutUsage.attributes['gen_ai.usage.input_tokens'], undefined);
-        assert.equal(withoutUsage.attributes['elkhound.cost.total'], undefined);
+        // The local server is not a host known to accept stream_options: estimated (o200k),
+        // prompt = 2 messages × 3 + 3 priming + "system" + "user" (1 each) + 6 + 5 (the contents).
+        assert.equal(withoutUsage.attributes['gen_ai.usage.input_tokens'], 22);
+        assert.equal(withoutUsage.attributes['gen_ai.usage.output_tokens'], 12);
+        assert.equal(withoutUsage.attributes['elkhound.usage.source'], 'estimated');
+        assert.equal(withoutUsage.attributes['elkhound.cost.source'], 'estimated');
+        assert.ok((withoutUsage.attributes['elkhound.cost.total'] as number) > 0);
         assert.equal(withoutUsage.attributes['elkhound.cost.unpriced'], undefined);
         assert.deepEqual(withoutUsage.attributes['gen_ai.response.finish_reasons'], ['stop']);
         resetTelemetry();
@@ -326,6 +331,9 @@ for (const sdk of SDKS) {
         }
         const broken = only();
         assert.equal(broken.status.code, SpanStatusCode.UNSET);
+        // The output estimate covers what was streamed before the break: "Your order".
+        assert.equal(broken.attributes['gen_ai.usage.output_tokens'], 2);
+        assert.equal(broken.attributes['elkhound.usage.source'], 'estimated');
         assert.equal(
           broken.attributes['gen_ai.response.id'],
           'chatcmpl-B9MBtStreamCjcvOU2jLn4n570',

@@ -22,7 +22,7 @@ export function decodeResource(reader: ProtobufReader): Resource {
         decodeKeyValueField(reader, attributes, 0);
       } else if (tag >>> 3 === 2 && wire === WIRE_VARINT)
         out.droppedAttributesCount = reader.varint32();
-      else reader.skip(wire);
+      else reader.skip(tag);
     }
   } catch (error) {
     throw within(error, 'resource');
@@ -52,7 +52,7 @@ export function decodeScope(reader: ProtobufReader): InstrumentationScope {
           decodeKeyValueField(reader, (attributes ??= AttributeList.take()), 0);
           break;
         default:
-          reader.skip(wire);
+          reader.skip(tag);
       }
     }
   } catch (error) {
@@ -87,7 +87,7 @@ export function decodeKeyValueField(
         throw within(error, `attributes[${JSON.stringify(key)}]`);
       }
       reader.leave(valueOuter);
-    } else reader.skip(wire);
+    } else reader.skip(tag);
   }
   reader.leave(outer);
   into.push(key, value);
@@ -195,7 +195,7 @@ export function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue 
             const itemOuter = reader.enter();
             array.push(decodeAnyValue(reader, depth + 1));
             reader.leave(itemOuter);
-          } else reader.skip(innerTag & 7);
+          } else reader.skip(innerTag);
         }
         reader.leave(arrayOuter);
         value = array;
@@ -210,7 +210,7 @@ export function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue 
           if (innerTag >>> 3 === 1) {
             reader.expect(innerTag & 7, WIRE_LENGTH, 'values');
             decodeKeyValueField(reader, map, depth + 1);
-          } else reader.skip(innerTag & 7);
+          } else reader.skip(innerTag);
         }
         reader.leave(mapOuter);
         value = map.build();
@@ -221,7 +221,7 @@ export function decodeAnyValue(reader: ProtobufReader, depth: number): AnyValue 
         value = reader.bytesField();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   return value;

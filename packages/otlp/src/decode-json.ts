@@ -5,6 +5,7 @@
 // OtlpDecodeError naming the path, as for protobuf.
 import { MAX_VALUE_DEPTH } from './decode-common';
 import { OtlpDecodeError, type Rejections } from './errors';
+import { ZERO_SPAN_ID, ZERO_TRACE_ID } from './protobuf-reader';
 import type {
   AnyValue,
   Attributes,
@@ -439,6 +440,9 @@ function spanOf(item: unknown, path: string): Span {
   const spanId = id(object, 'spanId', 'span_id', path, 8);
   if (!traceId) fail(`${path}.trace_id`, 'missing');
   if (!spanId) fail(`${path}.span_id`, 'missing');
+  // The OTLP specification calls all-zero ids invalid: the span is refused (partial success).
+  if (traceId === ZERO_TRACE_ID) fail(`${path}.trace_id`, 'all zeros (an invalid trace id)');
+  if (spanId === ZERO_SPAN_ID) fail(`${path}.span_id`, 'all zeros (an invalid span id)');
   const span: Span = {
     traceId,
     spanId,
@@ -452,7 +456,8 @@ function spanOf(item: unknown, path: string): Span {
     status: statusOf(object, path),
   };
   const parent = id(object, 'parentSpanId', 'parent_span_id', path, 8);
-  if (parent) {
+  // All zeros is no parent, as in the protobuf decoder: a root span.
+  if (parent && parent !== ZERO_SPAN_ID) {
     span.parentSpanId = parent;
     const flags = optionalInteger(object, 'flags', 'flags', path) ?? 0;
     if (flags & SPAN_FLAGS_HAS_IS_REMOTE)
@@ -550,9 +555,10 @@ function logRecordOf(item: unknown, path: string): LogRecord {
   const flags = optionalInteger(object, 'flags', 'flags', path);
   if (flags) record.flags = flags;
   const traceId = id(object, 'traceId', 'trace_id', path, 16);
-  if (traceId) record.traceId = traceId;
+  // Optional on a log record: all zeros is no trace, as an empty field.
+  if (traceId && traceId !== ZERO_TRACE_ID) record.traceId = traceId;
   const spanId = id(object, 'spanId', 'span_id', path, 8);
-  if (spanId) record.spanId = spanId;
+  if (spanId && spanId !== ZERO_SPAN_ID) record.spanId = spanId;
   const eventName = string(object, 'eventName', 'event_name', path);
   if (eventName) record.eventName = eventName;
   return record;

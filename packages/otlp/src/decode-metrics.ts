@@ -68,7 +68,7 @@ function decodeMetric(reader: ProtobufReader): Metric {
         break;
       }
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (!hasData) throw new OtlpDecodeError('no gauge, sum, histogram or summary').within('data');
@@ -108,16 +108,23 @@ function decodeData(field: number, reader: ProtobufReader): MetricData {
           throw within(error, `data_points[${points.length}]`);
         }
         break;
+      // Gauge and Summary have no field 2, only Sum has field 3: unknown there, skipped.
       case 2:
-        reader.expect(wire, WIRE_VARINT, 'aggregation_temporality');
-        temporality = reader.varint32();
+        if (field === 5 || field === 11) reader.skip(tag);
+        else {
+          reader.expect(wire, WIRE_VARINT, 'aggregation_temporality');
+          temporality = reader.varint32();
+        }
         break;
       case 3:
-        reader.expect(wire, WIRE_VARINT, 'is_monotonic');
-        monotonic = reader.bool();
+        if (field !== 7) reader.skip(tag);
+        else {
+          reader.expect(wire, WIRE_VARINT, 'is_monotonic');
+          monotonic = reader.bool();
+        }
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   switch (field) {
@@ -175,7 +182,7 @@ function decodeNumberPoint(reader: ProtobufReader): NumberDataPoint {
         point.value = reader.sfixed64();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (pointAttributes !== undefined) point.attributes = pointAttributes.build();
@@ -230,7 +237,7 @@ function decodeHistogramPoint(reader: ProtobufReader): HistogramDataPoint {
         point.max = reader.double();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (
@@ -304,7 +311,7 @@ function decodeExponentialPoint(reader: ProtobufReader): ExponentialHistogramDat
         point.max = reader.double();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (pointAttributes !== undefined) point.attributes = pointAttributes.build();
@@ -323,14 +330,14 @@ function decodeBuckets(
       reader.expect(wire, WIRE_VARINT, `${name}.offset`);
       buckets.offset = reader.zigzag();
     } else if (tag >>> 3 === 2) {
-      if (wire === WIRE_VARINT) buckets.bucketCounts.push(reader.varint64());
+      if (wire === WIRE_VARINT) buckets.bucketCounts.push(reader.varint64(true));
       else {
         reader.expect(wire, WIRE_LENGTH, `${name}.bucket_counts`);
         const outer = reader.enter();
-        while (!reader.done) buckets.bucketCounts.push(reader.varint64());
+        while (!reader.done) buckets.bucketCounts.push(reader.varint64(true));
         reader.leave(outer);
       }
-    } else reader.skip(wire);
+    } else reader.skip(tag);
   }
   return buckets;
 }
@@ -381,14 +388,14 @@ function decodeSummaryPoint(reader: ProtobufReader): SummaryDataPoint {
           } else if (innerTag >>> 3 === 2) {
             reader.expect(innerWire, WIRE_FIXED64, 'quantile_values.value');
             quantile.value = reader.double();
-          } else reader.skip(innerWire);
+          } else reader.skip(innerTag);
         }
         reader.leave(outer);
         point.quantileValues.push(quantile);
         break;
       }
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (pointAttributes !== undefined) point.attributes = pointAttributes.build();

@@ -21,6 +21,8 @@ import {
   WIRE_FIXED64,
   WIRE_LENGTH,
   WIRE_VARINT,
+  ZERO_SPAN_ID,
+  ZERO_TRACE_ID,
 } from './protobuf-reader';
 
 export { MAX_VALUE_DEPTH } from './decode-common';
@@ -94,7 +96,8 @@ function decodeSpan(reader: ProtobufReader): Span {
       case 4: {
         reader.expect(wire, WIRE_LENGTH, 'parent_span_id');
         const parent = reader.hexId(8, 'parent_span_id');
-        if (parent) span.parentSpanId = parent;
+        // All zeros is no parent (the Collector reads it so too): a root span.
+        if (parent && parent !== ZERO_SPAN_ID) span.parentSpanId = parent;
         break;
       }
       case 5:
@@ -156,13 +159,19 @@ function decodeSpan(reader: ProtobufReader): Span {
         flags = reader.fixed32();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (spanAttributes !== undefined) span.attributes = spanAttributes.build();
   if (span.traceId === '') throw new OtlpDecodeError('missing').within('trace_id');
   if (span.spanId === '') throw new OtlpDecodeError('missing').within('span_id');
-  if (span.kind > 5) throw new OtlpDecodeError(`${span.kind} is not a SpanKind`).within('kind');
+  // The OTLP specification calls all-zero ids invalid: the span is refused (partial success).
+  if (span.traceId === ZERO_TRACE_ID)
+    throw new OtlpDecodeError('all zeros (an invalid trace id)').within('trace_id');
+  if (span.spanId === ZERO_SPAN_ID)
+    throw new OtlpDecodeError('all zeros (an invalid span id)').within('span_id');
+  if (span.kind > 5 || span.kind < 0)
+    throw new OtlpDecodeError(`${span.kind} is not a SpanKind`).within('kind');
   if (span.parentSpanId && flags & SPAN_FLAGS_HAS_IS_REMOTE) {
     span.parentIsRemote = (flags & SPAN_FLAGS_IS_REMOTE) !== 0;
   }
@@ -193,7 +202,7 @@ function decodeEvent(reader: ProtobufReader): SpanEvent {
         event.droppedAttributesCount = reader.varint32();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (eventAttributes !== undefined) event.attributes = eventAttributes.build();
@@ -228,7 +237,7 @@ function decodeLink(reader: ProtobufReader): SpanLink {
         link.droppedAttributesCount = reader.varint32();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (linkAttributes !== undefined) link.attributes = linkAttributes.build();
@@ -246,9 +255,10 @@ function decodeStatus(reader: ProtobufReader): Span['status'] {
     } else if (tag >>> 3 === 3) {
       reader.expect(wire, WIRE_VARINT, 'status.code');
       const code = reader.varint32();
-      if (code > 2) throw new OtlpDecodeError(`${code} is not a StatusCode`).within('status.code');
+      if (code > 2 || code < 0)
+        throw new OtlpDecodeError(`${code} is not a StatusCode`).within('status.code');
       status.code = code as StatusCode;
-    } else reader.skip(wire);
+    } else reader.skip(tag);
   }
   return status;
 }
@@ -301,13 +311,14 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
       case 9: {
         reader.expect(wire, WIRE_LENGTH, 'trace_id');
         const traceId = reader.hexId(16, 'trace_id');
-        if (traceId) record.traceId = traceId;
+        // Optional on a log record: all zeros is no trace, as an empty field.
+        if (traceId && traceId !== ZERO_TRACE_ID) record.traceId = traceId;
         break;
       }
       case 10: {
         reader.expect(wire, WIRE_LENGTH, 'span_id');
         const spanId = reader.hexId(8, 'span_id');
-        if (spanId) record.spanId = spanId;
+        if (spanId && spanId !== ZERO_SPAN_ID) record.spanId = spanId;
         break;
       }
       case 12:
@@ -315,7 +326,7 @@ function decodeLogRecord(reader: ProtobufReader): LogRecord {
         record.eventName = reader.string();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   if (recordAttributes !== undefined) record.attributes = recordAttributes.build();

@@ -54,7 +54,7 @@ export function decodeExportRequest<ResourceKey extends string, ItemKey extends 
       } catch (error) {
         throw within(error, `${names.resourceField}[${out.length}]`);
       }
-    } else reader.skip(tag & 7);
+    } else reader.skip(tag);
   }
   return out;
 }
@@ -102,7 +102,7 @@ function decodeResourceGroup<ResourceKey extends string, ItemKey extends string,
         out.schemaUrl = reader.string();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   return out;
@@ -148,7 +148,7 @@ function decodeScopeGroup<ItemKey extends string, Item>(
         out.schemaUrl = reader.string();
         break;
       default:
-        reader.skip(wire);
+        reader.skip(tag);
     }
   }
   return out;

@@ -6,7 +6,16 @@ import { OtlpDecodeError } from './errors';
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH = 2;
+export const WIRE_START_GROUP = 3;
+export const WIRE_END_GROUP = 4;
 export const WIRE_FIXED32 = 5;
+
+/** Groups (proto2's wire types 3 and 4) nested deeper than this are refused, not skipped. */
+export const MAX_GROUP_DEPTH = 32;
+
+/** The hex of the all-zero ids, which OTLP calls invalid. */
+export const ZERO_TRACE_ID = '0'.repeat(32);
+export const ZERO_SPAN_ID = '0'.repeat(16);
 
 // Attribute keys and most short values (`chat`, `gpt-4o-mini`, `POST`, `USD`) repeat in every
 // span. Decoding each copy is a call into C++ and a fresh string; a small content-addressed cache
@@ -96,9 +105,47 @@ export class ProtobufReader {
     return this.position >= this.end;
   }
 
-  /** Field number and wire type of the next field. */
+  /**
+   * Field number and wire type of the next field: a uint32 varint of at most five bytes. Longer
+   * or larger tags are refused here (they would otherwise wrap onto a field number); field
+   * number 0 and unknown wire types are refused by `skip` (no decoder knows field 0), off the
+   * path of known fields.
+   */
   tag(): number {
-    return this.varint32();
+    // Fast path for the one- and two-byte tags of every OTLP field (field numbers below 2048).
+    const bytes = this.bytes;
+    const position = this.position;
+    if (position + 1 < this.end) {
+      const first = bytes[position] as number;
+      if (first < 0x80) {
+        this.position = position + 1;
+        return first;
+      }
+      const second = bytes[position + 1] as number;
+      if (second < 0x80) {
+        this.position = position + 2;
+        return (first & 0x7f) | (second << 7);
+      }
+    } else if (position < this.end && (bytes[position] as number) < 0x80) {
+      this.position = position + 1;
+      return bytes[position] as number;
+    }
+    return this.longTag();
+  }
+
+  private longTag(): number {
+    let value = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (this.position >= this.end) throw new OtlpDecodeError('truncated tag');
+      const byte = this.bytes[this.position++] as number;
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return value;
+    }
+    if (this.position >= this.end) throw new OtlpDecodeError('truncated tag');
+    // The fifth byte holds the top four bits and ends the varint.
+    const last = this.bytes[this.position++] as number;
+    if (last > 0x0f) throw new OtlpDecodeError('tag longer than 32 bits (not a protobuf tag)');
+    return (value >>> 0) + last * 0x10000000;
   }
 
   varint32(): number {
@@ -122,8 +169,11 @@ export class ProtobufReader {
     return this.varint64();
   }
 
-  /** int64 / uint64 varint as a number (exact up to 2^53); negative int64 come back negative. */
-  varint64(): number {
+  /**
+   * int64 / uint64 varint as a number (exact up to 2^53, correctly rounded beyond); negative
+   * int64 come back negative, unless `unsigned` (uint64: 2^63 and above stay positive).
+   */
+  varint64(unsigned = false): number {
     let low = 0;
     let high = 0;
     let shift = 0;
@@ -140,7 +190,7 @@ export class ProtobufReader {
       shift += 7;
     } while (byte & 0x80);
     low >>>= 0;
-    if (high & 0x80000000) {
+    if (!unsigned && high & 0x80000000) {
       // Two's complement negative int64.
       return -((~high >>> 0) * 4294967296 + ((~low >>> 0) + 1));
     }
@@ -287,7 +337,17 @@ export class ProtobufReader {
     return reader;
   }
 
-  skip(wireType: number): void {
+  /**
+   * Skips the field whose tag was just read: a field the decoder does not know (a newer release
+   * of the protocol, a field another signal uses), as protobuf requires, whatever its wire type.
+   * Groups (wire types 3 and 4, proto2; OTLP has none) are skipped to their matching end as the
+   * reference protobuf parsers do. What is not protobuf at all is refused: field number 0, wire
+   * types 6 and 7, an end-group tag without its start.
+   */
+  skip(tag: number): void {
+    const field = tag >>> 3;
+    if (field === 0) throw new OtlpDecodeError(`field number 0 (tag ${tag}) is not valid protobuf`);
+    const wireType = tag & 7;
     switch (wireType) {
       case WIRE_VARINT:
         this.varint64();
@@ -296,15 +356,41 @@ export class ProtobufReader {
         this.need(8);
         this.position += 8;
         return;
-      case WIRE_LENGTH:
-        this.position += this.length();
+      case WIRE_LENGTH: {
+        // `length()` moves past the length's own varint first: read it before adding.
+        const length = this.length();
+        this.position += length;
         return;
+      }
+      case WIRE_START_GROUP:
+        this.skipGroup(field, 1);
+        return;
+      case WIRE_END_GROUP:
+        throw new OtlpDecodeError(`end of group ${field} without its start`);
       case WIRE_FIXED32:
         this.need(4);
         this.position += 4;
         return;
       default:
-        throw new OtlpDecodeError(`unsupported wire type ${wireType}`);
+        throw new OtlpDecodeError(`invalid wire type ${wireType} (field ${field})`);
+    }
+  }
+
+  /** Skips the fields of a group up to the end-group tag of the same field number. */
+  private skipGroup(field: number, depth: number): void {
+    if (depth > MAX_GROUP_DEPTH)
+      throw new OtlpDecodeError(`groups nested deeper than ${MAX_GROUP_DEPTH} levels`);
+    for (;;) {
+      if (this.position >= this.end) throw new OtlpDecodeError(`group ${field} not ended`);
+      const tag = this.tag();
+      const wireType = tag & 7;
+      if (wireType === WIRE_END_GROUP) {
+        if (tag >>> 3 !== field)
+          throw new OtlpDecodeError(`group ${field} ended by the end of group ${tag >>> 3}`);
+        return;
+      }
+      if (wireType === WIRE_START_GROUP && tag >>> 3 !== 0) this.skipGroup(tag >>> 3, depth + 1);
+      else this.skip(tag);
     }
   }
 

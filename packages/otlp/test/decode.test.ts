@@ -182,13 +182,20 @@ describe('OTLP/protobuf decoding', () => {
 
   it('reads ids that differ by one byte from the ones met just before', () => {
     // The decoder compares an id with the ones it met last before making a new string.
+    // Nearly all zeros first: the ids remembered start as all zeros.
     const traceIds = [
-      '0'.repeat(32),
+      `${'0'.repeat(30)}01`,
       `${'ab'.repeat(15)}01`,
       `${'ab'.repeat(15)}02`,
       `01${'ab'.repeat(15)}`,
+      `${'ab'.repeat(15)}03`,
     ];
-    const spanIds = ['0'.repeat(16), 'cdcdcdcdcdcdcd01', 'cdcdcdcdcdcdcd02', '01cdcdcdcdcdcdcd'];
+    const spanIds = [
+      `01${'0'.repeat(14)}`,
+      'cdcdcdcdcdcdcd01',
+      'cdcdcdcdcdcdcd02',
+      '01cdcdcdcdcdcdcd',
+    ];
     let traceCall = 0;
     let spanCall = 0;
     const exporter = new InMemorySpanExporter();
@@ -220,32 +227,35 @@ describe('OTLP/protobuf decoding', () => {
     assert.deepEqual(ids(decodeTraceRequest(bytes)), expected);
   });
 
-  it('reads all-zero ids as zeros, also as the first ids a process decodes', () => {
-    // The SDK never sends such ids (invalid), a hand-made client may: written here by hand.
+  it('reads all-zero link ids as zeros, also as the first ids a process decodes', () => {
+    // A link to an invalid (all-zero) context is allowed (it may carry attributes); the ids the
+    // decoder remembers start as all zeros, so the first ones it meets must still be read right.
+    // Written by hand: the SDK drops such links.
     const field = (number: number, bytes: number[]): number[] => [
       (number << 3) | 2,
       bytes.length,
       ...bytes,
     ];
+    const link = [...field(1, Array(16).fill(0)), ...field(2, Array(8).fill(0))];
     const span = [
-      ...field(1, Array(16).fill(0)),
-      ...field(2, Array(8).fill(0)),
-      ...field(4, Array(8).fill(0)),
+      ...field(1, Array(15).fill(0xab).concat([1])),
+      ...field(2, Array(8).fill(0xcd)),
       ...field(5, [0x78]),
+      ...field(13, link),
     ];
     const request = Buffer.from(field(1, field(2, field(2, span))));
     const script = `
       const { decodeTraceRequest } = require(${JSON.stringify(join(__dirname, '..', 'dist'))});
-      const span = decodeTraceRequest(Buffer.from(process.argv[1], 'hex'))[0].scopeSpans[0].spans[0];
-      process.stdout.write(JSON.stringify([span.traceId, span.spanId, span.parentSpanId ?? null]));`;
+      const link = decodeTraceRequest(Buffer.from(process.argv[1], 'hex'))[0].scopeSpans[0].spans[0].links[0];
+      process.stdout.write(JSON.stringify([link.traceId, link.spanId]));`;
     const child = spawnSync(process.execPath, ['-e', script, request.toString('hex')], {
       encoding: 'utf8',
     });
     assert.equal(child.status, 0, child.stderr);
-    const zeros = ['0'.repeat(32), '0'.repeat(16), '0'.repeat(16)];
+    const zeros = ['0'.repeat(32), '0'.repeat(16)];
     assert.deepEqual(JSON.parse(child.stdout), zeros);
-    const here = decodeTraceRequest(request)[0]?.scopeSpans[0]?.spans[0];
-    assert.deepEqual([here?.traceId, here?.spanId, here?.parentSpanId], zeros);
+    const here = decodeTraceRequest(request)[0]?.scopeSpans[0]?.spans[0]?.links[0];
+    assert.deepEqual([here?.traceId, here?.spanId], zeros);
   });
 
   it('decodes what the OpenTelemetry JS serializer writes into exactly the SDK adapter output', () => {

@@ -35,6 +35,7 @@ import {
   parseLogsRequestJson,
   parseMetricsRequestJson,
   parseTraceRequestJson,
+  Rejections,
 } from '../src';
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
@@ -240,6 +241,53 @@ describe('OTLP/JSON decoding', () => {
         ),
       /value nested deeper than 32 levels/,
     );
+  });
+});
+
+describe('OTLP/JSON all-zero ids', () => {
+  it('refuses spans with an all-zero trace or span id (partial success), reads zero parent and log ids as absent, as the protobuf decoder does', () => {
+    const span = (traceId: string, spanId: string, extra: object = {}) => ({
+      traceId,
+      spanId,
+      name: 'x',
+      ...extra,
+    });
+    const rejections = new Rejections();
+    const decoded = parseTraceRequestJson(
+      JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  span('0'.repeat(32), 'eee19b7ec3c1b174'),
+                  span('5b8efff798038103d269b633813fc60c', '0'.repeat(16)),
+                  span('5b8efff798038103d269b633813fc60c', 'eee19b7ec3c1b174', {
+                    parentSpanId: '0'.repeat(16),
+                  }),
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+      rejections,
+    );
+    assert.equal(
+      rejections.message,
+      '2 items rejected; the first: resource_spans[0].scope_spans[0].spans[0].trace_id: all zeros (an invalid trace id)',
+    );
+    const kept = decoded[0]?.scopeSpans[0]?.spans;
+    assert.equal(kept?.length, 1);
+    assert.equal(kept?.[0]?.parentSpanId, undefined);
+    const record = parseLogsRequestJson(
+      JSON.stringify({
+        resourceLogs: [
+          { scopeLogs: [{ logRecords: [{ traceId: '0'.repeat(32), spanId: '0'.repeat(16) }] }] },
+        ],
+      }),
+    )[0]?.scopeLogs[0]?.logRecords[0];
+    assert.deepEqual([record?.traceId, record?.spanId], [undefined, undefined]);
   });
 });
 

@@ -1,3 +1,9 @@
 export { PriceBook, defaultPriceBook } from './price-book';
-export { PricingConfigError, type Cost, type PriceQuery, type Usage } from './types';
+export {
+  PricingConfigError,
+  type Cost,
+  type PriceQuery,
+  type UnpricedReason,
+  type Usage,
+} from './types';
 export { PRICE_DATA_PROVIDERS } from './providers';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findOverride, loadOverrides, type OverridePrice, type Overrides } from './overrides';
 import { priceDataProvider } from './providers';
-import type { Cost, PriceQuery, Usage } from './types';
+import type { Cost, PriceQuery, UnpricedReason, Usage } from './types';
 import { toPriceDataUsage, usageProblem } from './usage';
 
 // The version of the bundled price data: the package's own. Its `exports` hide package.json, so
@@ -77,7 +77,7 @@ export class PriceBook {
     } catch (error) {
       // The data's calcPrice throws on usage shapes it cannot split (e.g. audio tokens next to
       // cache reads for a model with a cached-audio price): no price rather than a wrong one.
-      return this.unpriced(`cannot price: ${(error as Error).message}`);
+      return this.unpriced(`cannot price: ${(error as Error).message}`, 'no_price_for_unit');
     }
   }
 
@@ -92,12 +92,12 @@ export class PriceBook {
     const override = response.override ?? request.override;
     const data = response.data ?? request.data;
     if (!override && !data) {
-      if (!responseModel && !requestModel) return this.unpriced('no model');
+      if (!responseModel && !requestModel) return this.unpriced('no model', 'no_model');
       const models = [responseModel, requestModel].filter((model) => model).join(' or ');
-      return this.unpriced(`no price for ${models} at provider ${provider}`);
+      return this.unpriced(`no price for ${models} at provider ${provider}`, 'unknown_model');
     }
     const problem = usageProblem(query.usage);
-    if (problem) return this.unpriced(`invalid usage: ${problem}`);
+    if (problem) return this.unpriced(`invalid usage: ${problem}`, 'invalid_usage');
     if (override) {
       const model = response.override ? responseModel! : requestModel!;
       return this.fromOverride(override, query.usage, model, provider);
@@ -161,7 +161,8 @@ export class PriceBook {
       provider: match.provider,
       ...(query.timestamp ? { timestamp: query.timestamp } : {}),
     });
-    if (!result) return this.unpriced(`no price for ${match.model.id} at this time`);
+    if (!result)
+      return this.unpriced(`no price for ${match.model.id} at this time`, 'no_price_at_time');
     // total_price also holds per-request fees, which are neither input nor output.
     return this.priced(
       result.input_price,
@@ -210,8 +211,8 @@ export class PriceBook {
     };
   }
 
-  private unpriced(reason: string): Cost {
-    return { priced: false, pricingVersion: this.version, reason };
+  private unpriced(reason: string, code: UnpricedReason): Cost {
+    return { priced: false, pricingVersion: this.version, reason, code };
   }
 }
 

@@ -43,7 +43,18 @@ export type Cost =
       model: string;
       provider: string;
     }
-  | { priced: false; pricingVersion: string; reason: string };
+  | { priced: false; pricingVersion: string; reason: string; code: UnpricedReason };
+
+/**
+ * Why a call has no price, as a short code for dashboards (`elkhound.cost.unpriced_reason`):
+ * - `no_model`: neither a request nor a response model;
+ * - `unknown_model`: no price for the model at the provider;
+ * - `no_price_at_time`: the model's prices do not cover the call's time;
+ * - `no_price_for_unit`: usage the model's prices cannot split (e.g. audio next to cache reads);
+ * - `invalid_usage`: counts that contradict each other.
+ */
+export type UnpricedReason =
+  'no_model' | 'unknown_model' | 'no_price_at_time' | 'no_price_for_unit' | 'invalid_usage';
 
 export class PricingConfigError extends Error {
   override name = 'PricingConfigError';

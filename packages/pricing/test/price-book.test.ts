@@ -383,6 +383,7 @@ describe('PriceBook over the bundled @pydantic/genai-prices data', () => {
         }),
       );
       assert.match(cost.reason, /my-finetune-xyz/);
+      assert.equal(cost.code, 'unknown_model');
       assert.equal(cost.pricingVersion, book.version);
     });
 
@@ -397,11 +398,11 @@ describe('PriceBook over the bundled @pydantic/genai-prices data', () => {
     });
 
     it('does not price a call without a model', () => {
-      assert.equal(
-        unpriced(book.price({ provider: 'openai', usage: { inputTokens: 10, outputTokens: 10 } }))
-          .reason,
-        'no model',
+      const cost = unpriced(
+        book.price({ provider: 'openai', usage: { inputTokens: 10, outputTokens: 10 } }),
       );
+      assert.equal(cost.reason, 'no model');
+      assert.equal(cost.code, 'no_model');
     });
 
     it('refuses impossible usage without throwing', () => {
@@ -415,10 +416,9 @@ describe('PriceBook over the bundled @pydantic/genai-prices data', () => {
       for (const usage of cases) {
         for (const model of ['gpt-4o-mini', 'claude-sonnet-4-5']) {
           const provider = model.startsWith('gpt') ? 'openai' : 'anthropic';
-          assert.match(
-            unpriced(book.price({ provider, requestModel: model, usage })).reason,
-            /^invalid usage: /,
-          );
+          const cost = unpriced(book.price({ provider, requestModel: model, usage }));
+          assert.match(cost.reason, /^invalid usage: /);
+          assert.equal(cost.code, 'invalid_usage');
         }
       }
     });

@@ -13,7 +13,16 @@ import {
   type ServiceRow,
   type SlowCall,
   type TimeBucket,
+  type UnpricedReason,
 } from './model';
+
+/** The reason of an unpriced call recorded before `elkhound.cost.unpriced_reason` existed. */
+export const NO_REASON = '(none)';
+
+/** Unpriced reasons, most calls first. */
+export function sortReasons(reasons: UnpricedReason[]): UnpricedReason[] {
+  return reasons.sort((a, b) => b.calls - a.calls || (a.reason < b.reason ? -1 : 1));
+}
 
 type Source = Record<string, unknown>;
 
@@ -78,6 +87,7 @@ export class ReportAccumulator {
   private readonly models = new Map<string, ModelTotals>();
   private readonly services = new Map<string, ServiceRow>();
   private readonly categories = new Map<string, number>();
+  private readonly reasons = new Map<string, number>();
   private readonly prompts = new Map<
     string,
     { count: number; cost: number; models: Map<string, { count: number; cost: number }> }
@@ -127,6 +137,11 @@ export class ReportAccumulator {
     const outputTokens = number(at(document, 'gen_ai', 'usage', 'output_tokens'));
     const cost = number(at(document, 'elkhound', 'cost', 'total'));
     const unpriced = at(document, 'elkhound', 'cost', 'unpriced') === true ? 1 : 0;
+    const estimatedCost = at(document, 'elkhound', 'cost', 'source') === 'estimated' ? cost : 0;
+    if (unpriced) {
+      const reason = text(at(document, 'elkhound', 'cost', 'unpriced_reason')) ?? NO_REASON;
+      this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+    }
     const durationMs = number(at(document, 'event', 'duration')) / 1e6;
     const firstChunk = at(document, 'gen_ai', 'response', 'time_to_first_chunk');
 
@@ -142,6 +157,7 @@ export class ReportAccumulator {
           inputTokens: 0,
           outputTokens: 0,
           cost: 0,
+          estimatedCost: 0,
           unpricedCalls: 0,
         },
         durations: [],
@@ -155,6 +171,7 @@ export class ReportAccumulator {
     row.inputTokens += inputTokens;
     row.outputTokens += outputTokens;
     row.cost += cost;
+    row.estimatedCost += estimatedCost;
     row.unpricedCalls += unpriced;
     totals.durations.push(durationMs);
     if (typeof firstChunk === 'number') totals.firstChunks.push(firstChunk * 1000);
@@ -239,6 +256,7 @@ export class ReportAccumulator {
       inputTokens: 0,
       outputTokens: 0,
       cost: 0,
+      estimatedCost: 0,
       unpricedCalls: 0,
     };
     for (const row of byModel) {
@@ -247,6 +265,7 @@ export class ReportAccumulator {
       totals.inputTokens += row.inputTokens;
       totals.outputTokens += row.outputTokens;
       totals.cost += row.cost;
+      totals.estimatedCost += row.estimatedCost;
       totals.unpricedCalls += row.unpricedCalls;
     }
     const duplicatePrompts: DuplicatePrompt[] = [...this.prompts.entries()]
@@ -276,6 +295,9 @@ export class ReportAccumulator {
       unpriced: byModel
         .filter((row) => row.unpricedCalls > 0)
         .map((row) => ({ model: row.model, provider: row.provider, calls: row.unpricedCalls })),
+      unpricedReasons: sortReasons(
+        [...this.reasons.entries()].map(([reason, calls]) => ({ reason, calls })),
+      ),
     };
     return report;
   }

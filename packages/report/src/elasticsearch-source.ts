@@ -6,7 +6,7 @@ import {
   ElasticsearchTransport,
   type ElasticsearchConnectionOptions,
 } from '@elkhound/exporter-elasticsearch';
-import { cacheSavings, filtersOf } from './accumulator';
+import { cacheSavings, filtersOf, NO_REASON, sortReasons } from './accumulator';
 import {
   fillGaps,
   MODEL_CALL_OPERATIONS,
@@ -44,6 +44,10 @@ function sums(): Json {
     cost: { sum: { field: 'elkhound.cost.total' } },
     errors: { filter: ERROR_FILTER },
     unpriced: { filter: { term: { 'elkhound.cost.unpriced': true } } },
+    estimated: {
+      filter: { term: { 'elkhound.cost.source': 'estimated' } },
+      aggs: { cost: { sum: { field: 'elkhound.cost.total' } } },
+    },
   };
 }
 
@@ -181,6 +185,14 @@ export class ElasticsearchReportSource {
         },
         services: { terms: { field: 'service.name', size: 500, missing: UNKNOWN }, aggs: sums() },
         categories: { terms: { field: 'elkhound.error.category', size: 50 } },
+        unpriced_reasons: {
+          filter: { term: { 'elkhound.cost.unpriced': true } },
+          aggs: {
+            reasons: {
+              terms: { field: 'elkhound.cost.unpriced_reason', size: 50, missing: NO_REASON },
+            },
+          },
+        },
         prompts: {
           terms: {
             field: 'elkhound.prompt.hash',
@@ -213,6 +225,7 @@ export class ElasticsearchReportSource {
           inputTokens: value(provider.input_tokens),
           outputTokens: value(provider.output_tokens),
           cost: value(provider.cost),
+          estimatedCost: value((provider.estimated as Json | undefined)?.cost),
           unpricedCalls: value(provider.unpriced),
           latencyMs: percentiles(provider.latency, 1e-6),
         };
@@ -267,6 +280,7 @@ export class ElasticsearchReportSource {
         inputTokens: value(aggregations.input_tokens),
         outputTokens: value(aggregations.output_tokens),
         cost: value(aggregations.cost),
+        estimatedCost: value((aggregations.estimated as Json | undefined)?.cost),
         unpricedCalls: value(aggregations.unpriced),
       },
       byModel,
@@ -291,6 +305,12 @@ export class ElasticsearchReportSource {
       unpriced: byModel
         .filter((row) => row.unpricedCalls > 0)
         .map((row) => ({ model: row.model, provider: row.provider, calls: row.unpricedCalls })),
+      unpricedReasons: sortReasons(
+        buckets((aggregations.unpriced_reasons as Json | undefined)?.reasons).map((bucket) => ({
+          reason: String(bucket.key),
+          calls: value(bucket),
+        })),
+      ),
     };
   }
 

@@ -37,6 +37,8 @@ export interface ModelRow {
   inputTokens: number;
   outputTokens: number;
   cost: number;
+  /** The part of `cost` that rests on estimated tokens (`elkhound.cost.source=estimated`). */
+  estimatedCost: number;
   /** Calls with no known price (`elkhound.cost.unpriced`): their cost is missing, not 0. */
   unpricedCalls: number;
   latencyMs: Percentiles;
@@ -87,6 +89,12 @@ export interface UnpricedModel {
   calls: number;
 }
 
+/** Unpriced calls by `elkhound.cost.unpriced_reason` (`(none)`: recorded before reasons existed). */
+export interface UnpricedReason {
+  reason: string;
+  calls: number;
+}
+
 export interface Report {
   /** Where the data came from (`Elasticsearch http://…` or `NDJSON files in …`). */
   source: string;
@@ -98,6 +106,8 @@ export interface Report {
     inputTokens: number;
     outputTokens: number;
     cost: number;
+    /** The part of `cost` that rests on estimated tokens. */
+    estimatedCost: number;
     unpricedCalls: number;
   };
   byModel: ModelRow[];
@@ -108,6 +118,7 @@ export interface Report {
   slowest: SlowCall[];
   duplicatePrompts: DuplicatePrompt[];
   unpriced: UnpricedModel[];
+  unpricedReasons: UnpricedReason[];
 }
 
 /** Intervals the timeline uses: the smallest giving at most ~40 buckets over the data. */

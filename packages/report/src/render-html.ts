@@ -227,6 +227,7 @@ td{word-break:break-all}
 <div>input tokens<b>${escapeHtml(integer(totals.inputTokens))}</b></div>
 <div>output tokens<b>${escapeHtml(integer(totals.outputTokens))}</b></div>
 <div>cost<b>${escapeHtml(usd(totals.cost))}</b></div>
+<div>of which estimated<b>${escapeHtml(`${usd(totals.estimatedCost)} (${percent(totals.estimatedCost, totals.cost)})`)}</b></div>
 <div>unpriced calls<b>${escapeHtml(integer(totals.unpricedCalls))}</b></div>
 </div>
 ${charts.join('\n')}

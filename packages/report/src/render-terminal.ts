@@ -33,6 +33,9 @@ export function renderTerminal(report: Report): string {
   out.push(
     `${integer(totals.calls)} calls · ${integer(totals.errors)} errors (${percent(totals.errors, totals.calls)}) · ` +
       `${integer(totals.inputTokens)} input / ${integer(totals.outputTokens)} output tokens · cost ${usd(totals.cost)}` +
+      (totals.estimatedCost > 0
+        ? ` (${usd(totals.estimatedCost)}, ${percent(totals.estimatedCost, totals.cost)}, on estimated tokens)`
+        : '') +
       (totals.unpricedCalls > 0
         ? ` · ${integer(totals.unpricedCalls)} unpriced calls (cost unknown)`
         : ''),

@@ -54,6 +54,7 @@ export function tables(report: Report): Table[] {
         number('input tokens'),
         number('output tokens'),
         number('cost (USD)'),
+        number('of which estimated'),
       ],
       rows: report.byModel.map((row) => [
         row.model,
@@ -63,6 +64,9 @@ export function tables(report: Report): Table[] {
         integer(row.inputTokens),
         integer(row.outputTokens),
         row.unpricedCalls === row.calls ? 'unpriced' : usd(row.cost),
+        row.estimatedCost > 0
+          ? `${usd(row.estimatedCost)} (${percent(row.estimatedCost, row.cost)})`
+          : '–',
       ]),
     },
     {
@@ -186,6 +190,16 @@ export function tables(report: Report): Table[] {
       columns: [text('model'), text('provider'), number('calls')],
       rows: report.unpriced.map((row) => [row.model, row.provider, integer(row.calls)]),
       empty: 'Every call had a price.',
+    },
+    {
+      id: 'unpriced-reasons',
+      title: 'Unpriced calls by reason (elkhound.cost.unpriced_reason; docs/pricing.md)',
+      columns: [text('reason'), number('calls'), number('share of calls')],
+      rows: report.unpricedReasons.map((row) => [
+        row.reason,
+        integer(row.calls),
+        percent(row.calls, calls),
+      ]),
     },
   ];
   return list;

@@ -63,13 +63,18 @@ describe('elkhound report', function () {
   it('from the NDJSON files: cost, tokens and calls by model and service, within the range', () => {
     const report = fromFiles;
     assert.deepEqual(
-      { ...report.totals, cost: Number(report.totals.cost.toFixed(9)) },
+      {
+        ...report.totals,
+        cost: Number(report.totals.cost.toFixed(9)),
+        estimatedCost: Number(report.totals.estimatedCost.toFixed(9)),
+      },
       {
         calls: 14,
         errors: 3,
         inputTokens: 1628,
         outputTokens: 280,
         cost: 0.03604,
+        estimatedCost: 0.015,
         unpricedCalls: 2,
       },
     );
@@ -80,11 +85,12 @@ describe('elkhound report', function () {
         row.errors,
         row.inputTokens,
         row.unpricedCalls,
+        Number(row.estimatedCost.toFixed(9)),
       ]),
       [
-        ['gpt-4o-mini', 8, 2, 828, 0],
-        ['text-embedding-3-small', 4, 1, 200, 0],
-        ['house-model-7b', 2, 0, 600, 2],
+        ['gpt-4o-mini', 8, 2, 828, 0, 0.015],
+        ['text-embedding-3-small', 4, 1, 200, 0, 0],
+        ['house-model-7b', 2, 0, 600, 2, 0],
       ],
     );
     assert.deepEqual(
@@ -99,6 +105,10 @@ describe('elkhound report', function () {
       { category: 'timeout', count: 1 },
     ]);
     assert.deepEqual(report.unpriced, [{ model: 'house-model-7b', provider: 'openai', calls: 2 }]);
+    assert.deepEqual(report.unpricedReasons, [
+      { reason: '(none)', calls: 1 },
+      { reason: 'unknown_model', calls: 1 },
+    ]);
   });
 
   it('latency percentiles and time to first chunk by model, the slowest calls first', () => {
@@ -139,6 +149,14 @@ describe('elkhound report', function () {
     assert.equal(cluster.totals.inputTokens, files.totals.inputTokens);
     assert.equal(cluster.totals.outputTokens, files.totals.outputTokens);
     assert.equal(cluster.totals.unpricedCalls, files.totals.unpricedCalls);
+    close(cluster.totals.estimatedCost, files.totals.estimatedCost, 'estimated cost');
+    assert.deepEqual(cluster.unpricedReasons, files.unpricedReasons);
+    for (const row of files.byModel)
+      close(
+        cluster.byModel.find((other) => other.model === row.model)?.estimatedCost ?? -1,
+        row.estimatedCost,
+        `${row.model} estimated cost`,
+      );
     close(cluster.totals.cost, files.totals.cost, 'total cost');
     assert.deepEqual(
       cluster.byModel.map((row) => [
@@ -228,6 +246,14 @@ describe('elkhound report', function () {
       assert.match((lines[row] as string).slice(0, callsEnd), /\d$/, lines[row]);
     assert.match(text, /a response cache would have saved \$0\.0075/);
     assert.match(text, /Unpriced models/);
+    // How much of the cost rests on estimated tokens, per model and in total; unpriced by reason.
+    assert.match(text, /cost \$0\.0360 \(\$0\.0150, 41\.6%, on estimated tokens\)/);
+    assert.match(text, /of which estimated/);
+    assert.match(text, /\$0\.0360 +\$0\.0150 \(41\.7%\)/);
+    assert.match(
+      text,
+      /Unpriced calls by reason[^\n]*\nreason +calls +share of calls\n[- ]+\n\(none\) +1 +7\.1%\nunknown_model +1 +7\.1%/,
+    );
   });
 
   it('elkhound report --json, --dir, --namespace and Elasticsearch from ELASTICSEARCH_URL', async () => {
@@ -301,6 +327,9 @@ describe('elkhound report', function () {
     assert.ok(bars(chart('error-rate')).length >= 2);
     assert.deepEqual(bars(chart('duplicate-prompts')), [4, 2]);
     assert.match(dom, /house-model-7b/);
+    assert.match(dom, /of which estimated<b>\$0\.0150 \(41\.6%\)<\/b>/);
+    assert.match(dom, /Unpriced calls by reason/);
+    assert.match(dom, /<td[^>]*>unknown_model<\/td>/);
     execFileSync(
       'chromium',
       [

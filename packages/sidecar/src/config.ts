@@ -9,6 +9,7 @@ import {
 } from '@elkhound/exporter-elasticsearch';
 import { isValidNamespace } from '@elkhound/ecs';
 import { parse as parseYaml } from 'yaml';
+import { KAFKA_OPTIONS, readKafkaConfig, type KafkaConfig } from './kafka/kafka-config';
 import type { LogLevel } from './log';
 
 /** The sidecar's whole configuration, validated: every field has its final value. */
@@ -39,6 +40,8 @@ export interface SidecarConfig {
   fileRetain: number;
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+  /** undefined: no broker set. */
+  kafka: KafkaConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -245,6 +248,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'info',
     description: 'debug, info, warn or error.',
   },
+  ...KAFKA_OPTIONS,
 ];
 
 const BYTE_UNITS: Record<string, number> = {
@@ -347,6 +351,7 @@ export function loadConfig(
     fileRetain: value('file_sink.retain_files', asPositiveInteger, 5),
     shutdownTimeoutMs: value('shutdown_timeout_ms', asPositiveInteger, 10_000),
     logLevel: value('log_level', asLevel, 'info'),
+    kafka: readKafkaConfig(read, (message) => new ConfigError(message)),
   };
   if (config.httpPort === undefined && config.grpcPort === undefined) {
     throw new ConfigError('http.port and grpc.port are both "off"; expected at least one receiver');

@@ -1,7 +1,7 @@
 // The sidecar's self-metrics in the Prometheus text format (version 0.0.4), kept as plain
 // numbers: incrementing a counter on the hot path is one property write.
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 type Labels = Record<string, string>;
 

@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { describeConnection } from '@elkhound/exporter-elasticsearch';
 import type { SidecarConfig } from './config';
 import { DeadLetterQueue } from './dlq/dead-letter-queue';
+import { ForwardingIngest } from './kafka/forwarding-ingest';
+import { KafkaForwarder, kafkaForwarderGauges } from './kafka/forwarder';
+import { RecordDeadLetters, UNSENT_RECORD_FILE } from './kafka/record-dead-letters';
 import { errorFields, type Logger } from './log';
 import { QueueConsumer } from './queue/consumer';
 import { DurableQueue } from './queue/durable-queue';
@@ -25,6 +28,9 @@ export class Sidecar {
   private http: HttpReceiver | undefined;
   private grpc: GrpcReceiver | undefined;
   private consumer: QueueConsumer | undefined;
+  /** With kafka.forward on: the queue of records for Kafka and what produces them. */
+  kafkaQueue: DurableQueue | undefined;
+  kafkaForwarder: KafkaForwarder | undefined;
   private sinkStarted = false;
   private sinkStartError: string | undefined;
   private stopping: Promise<void> | undefined;
@@ -70,7 +76,7 @@ export class Sidecar {
   private async begin(): Promise<void> {
     const { config, logger } = this;
     this.metrics.gauges = () => this.gauges();
-    const ingest = new Ingest(this.queue, this.metrics, config.namespace, logger);
+    const ingest = await this.ingest();
     const budget = new InFlightBudget(config.maxInFlightBytes);
     const tls =
       config.tlsCertFile && config.tlsKeyFile
@@ -117,6 +123,7 @@ export class Sidecar {
       'elkhound.queue.documents': this.queue.documents,
       'elkhound.tls': tls !== undefined,
       'elkhound.auth': config.authToken !== undefined,
+      'elkhound.kafka.forward': config.kafka?.forward ?? 'off',
     });
     this.consumer = new QueueConsumer(this.queue, this.sink, this.metrics, logger, {
       batchBytes: config.bulkFlushBytes,
@@ -125,6 +132,38 @@ export class Sidecar {
     // Receiving starts now; sending waits for the templates, so no data stream is ever created
     // without its mappings. Elasticsearch down at start: keep trying while the queue fills.
     void this.startSink();
+  }
+
+  /** The receivers' ingest: straight to the queue, or through the Kafka queue as well. */
+  private async ingest(): Promise<Ingest> {
+    const { config, logger } = this;
+    const kafka = config.kafka;
+    if (!kafka || kafka.forward === 'off') {
+      return new Ingest(this.queue, this.metrics, config.namespace, logger);
+    }
+    this.kafkaQueue = await DurableQueue.open(join(config.dataDirectory, 'kafka-queue'), {
+      maxBytes: config.queueMaxBytes,
+      segmentBytes: config.queueSegmentBytes,
+      logger,
+    });
+    const unsent = await new RecordDeadLetters(
+      join(config.dataDirectory, 'dlq'),
+      UNSENT_RECORD_FILE,
+    ).open();
+    this.kafkaForwarder = new KafkaForwarder(this.kafkaQueue, kafka, {
+      batchBytes: Math.min(config.bulkFlushBytes, 4 * 1024 ** 2),
+      unsent,
+      logger,
+    });
+    this.kafkaForwarder.start();
+    return new ForwardingIngest(
+      this.queue,
+      this.kafkaQueue,
+      kafka,
+      this.metrics,
+      config.namespace,
+      logger,
+    );
   }
 
   private async startSink(): Promise<void> {
@@ -151,6 +190,7 @@ export class Sidecar {
     const problems: string[] = [];
     if (this.queue.isClosed || this.stopping) problems.push('shutting down');
     else if (!this.queue.hasRoomFor(1)) problems.push('queue full');
+    else if (this.kafkaQueue && !this.kafkaQueue.hasRoomFor(1)) problems.push('Kafka queue full');
     if (!this.sinkStarted) {
       const what =
         this.sink.kind === 'elasticsearch'
@@ -202,6 +242,9 @@ export class Sidecar {
         type: 'gauge',
         samples: [{ labels: {}, value: this.config.queueMaxBytes }],
       },
+      ...(this.kafkaQueue && this.kafkaForwarder
+        ? kafkaForwarderGauges(this.kafkaQueue, this.kafkaForwarder)
+        : []),
     ];
   }
 
@@ -227,8 +270,12 @@ export class Sidecar {
     );
     await Promise.all([this.http?.close(), this.grpc?.close()]);
     clearTimeout(grace);
-    await this.consumer?.stop(Math.max(0, timeout - (Date.now() - started)));
+    await Promise.all([
+      this.consumer?.stop(Math.max(0, timeout - (Date.now() - started))),
+      this.kafkaForwarder?.stop(Math.max(0, timeout - (Date.now() - started))),
+    ]);
     await this.queue.close();
+    await this.kafkaQueue?.close();
     await this.sink.close().catch(() => undefined);
     this.logger.info('elkhound sidecar stopped', {
       'elkhound.queue.documents': this.queue.documents,

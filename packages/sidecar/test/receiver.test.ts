@@ -417,6 +417,11 @@ describe('receiver: in-flight byte budget', function () {
       });
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get('retry-after'), '1');
+      // google.rpc.Status in the request's encoding: code 14 UNAVAILABLE.
+      assert.deepEqual(await refused.json(), {
+        code: 14,
+        message: 'the receiver holds as many request bytes as it may at once; retry shortly',
+      });
       slow.destroy();
       await new Promise((resolve) => setTimeout(resolve, 300));
       const accepted = await fetch(sidecar.url('/v1/traces'), {

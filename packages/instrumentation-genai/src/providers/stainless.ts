@@ -28,6 +28,22 @@ export interface StainlessOperation {
   ): GenAIRequest;
   read(result: unknown, settings: ResolvedConfig): GenAIResponse;
   accumulator?(settings: ResolvedConfig): StreamAccumulator;
+  /**
+   * The body to send in place of the app's (a copy; the app's own is never changed) when Elkhound
+   * asks the provider for more than the app did, and the chunks that answer only Elkhound's
+   * question, which the app must not see.
+   */
+  amend?(
+    body: Body,
+    client: { baseURL?: unknown } | undefined,
+    settings: ResolvedConfig,
+  ): Amendment | undefined;
+}
+
+export interface Amendment {
+  body: Body;
+  /** Sees every chunk; true hides it from the app (it may also strip fields Elkhound caused). */
+  hide(chunk: unknown): boolean;
 }
 
 interface Resource {
@@ -61,26 +77,30 @@ export function wrapCreate(operation: StainlessOperation) {
         return original.apply(this, args);
       let call: GenAICall;
       let settings: ResolvedConfig;
+      let amendment: Amendment | undefined;
       try {
         settings = patch.dependencies.settings();
+        const client = (this as Resource)._client;
         call = new GenAICall(
           patch.dependencies,
-          operation.describe(body as Body, (this as Resource)._client, settings),
+          operation.describe(body as Body, client, settings),
         );
+        amendment = operation.amend?.(body as Body, client, settings);
       } catch (error) {
         diag.error('elkhound: could not start a GenAI span', error);
         return original.apply(this, args);
       }
+      const sent = amendment ? [amendment.body, ...args.slice(1)] : args;
       // A throw from the SDK itself (invalid arguments) goes to the app as it is.
       let result: APIPromiseLike;
       try {
-        result = context.with(call.context(), () => original.apply(this, args)) as APIPromiseLike;
+        result = context.with(call.context(), () => original.apply(this, sent)) as APIPromiseLike;
       } catch (error) {
         call.fail(error);
         throw error;
       }
       try {
-        observe(result, call, operation, settings, (body as Body).stream === true);
+        observe(result, call, operation, settings, (body as Body).stream === true, amendment);
       } catch (error) {
         diag.error('elkhound: could not observe a GenAI call', error);
         call.end({});
@@ -101,6 +121,7 @@ function observe(
   operation: StainlessOperation,
   settings: ResolvedConfig,
   stream: boolean,
+  amendment: Amendment | undefined,
 ): void {
   if (result === null || typeof result !== 'object') {
     call.end({});
@@ -112,7 +133,7 @@ function observe(
     if (delivered) return value;
     delivered = true;
     try {
-      if (stream) observeStream(value as StreamLike, call, operation, settings);
+      if (stream) observeStream(value as StreamLike, call, operation, settings, amendment);
       else call.end(operation.read(value, settings));
     } catch (error) {
       diag.error('elkhound: could not read a GenAI response', error);
@@ -203,6 +224,7 @@ function observeStream(
   call: GenAICall,
   operation: StainlessOperation,
   settings: ResolvedConfig,
+  amendment: Amendment | undefined,
 ): void {
   const original = stream?.iterator;
   if (typeof original !== 'function' || !operation.accumulator) {
@@ -217,8 +239,10 @@ function observeStream(
   stream.iterator = function elkhoundIterator(this: unknown, ...args: unknown[]) {
     return observeIterator(original.apply(this, args), {
       chunk(chunk) {
-        call.chunk();
         accumulator.add(chunk);
+        if (amendment?.hide(chunk)) return true;
+        call.chunk();
+        return false;
       },
       reading(waiting) {
         call.reading(waiting);

@@ -16,9 +16,11 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
   type ReadableSpan,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import assert from 'node:assert/strict';
 import { GenAICostSpanProcessor, GenAIInstrumentation } from '../../src';
+import { ELKHOUND_INSTRUMENTATION_NAME } from '../../src/semconv';
 
 /** A reader the test collects from when it wants (delta: each collection sees new points only). */
 class CollectingReader extends MetricReader {
@@ -43,6 +45,34 @@ class RecordingDiag implements DiagLogger {
   verbose(): void {}
 }
 
+/**
+ * Every model-call span Elkhound ends must carry a cost or `elkhound.cost.unpriced` with a reason
+ * (never a silent absence), and usage with its source: checked on every span of every test (the
+ * root hook of test/every-span-priced.test.ts asserts the list is empty after each test).
+ */
+export const unpricedSilently: string[] = [];
+class EverySpanPriced implements SpanProcessor {
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    if (span.instrumentationScope.name !== ELKHOUND_INSTRUMENTATION_NAME) return;
+    const a = span.attributes;
+    if (a['gen_ai.operation.name'] === undefined) return;
+    const priced = typeof a['elkhound.cost.total'] === 'number';
+    const unpriced = a['elkhound.cost.unpriced'] === true;
+    const reason = a['elkhound.cost.unpriced_reason'];
+    const usage = a['gen_ai.usage.input_tokens'] !== undefined;
+    const source = a['elkhound.usage.source'];
+    if (priced === unpriced || (unpriced && typeof reason !== 'string'))
+      unpricedSilently.push(
+        `${span.name}: cost ${String(a['elkhound.cost.total'])}, unpriced ${String(a['elkhound.cost.unpriced'])} (${String(reason)})`,
+      );
+    else if (usage !== (source === 'provider' || source === 'estimated'))
+      unpricedSilently.push(`${span.name}: usage without its source (${String(source)})`);
+  }
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
 export const spans = new InMemorySpanExporter();
 export const logs = new InMemoryLogRecordExporter();
 const reader = new CollectingReader();
@@ -54,7 +84,11 @@ export const instrumentation = new GenAIInstrumentation();
 /** The tracer provider of the tests (other instrumentations under test use it too). */
 export const tracerProvider = new TracerProvider({
   // As auto-register does: frameworks' model-call spans that Elkhound does not see get priced.
-  spanProcessors: [new GenAICostSpanProcessor(), new SimpleSpanProcessor({ exporter: spans })],
+  spanProcessors: [
+    new GenAICostSpanProcessor(),
+    new SimpleSpanProcessor({ exporter: spans }),
+    new EverySpanPriced(),
+  ],
 });
 instrumentation.setTracerProvider(tracerProvider);
 instrumentation.setMeterProvider(new MeterProvider({ readers: [reader] }));

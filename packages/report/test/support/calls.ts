@@ -15,7 +15,10 @@ export interface Call {
   inputTokens?: number;
   outputTokens?: number;
   cost?: number;
+  /** `elkhound.cost.source`: `estimated` when the cost rests on estimated tokens. */
+  costSource?: string;
   unpriced?: boolean;
+  unpricedReason?: string;
   category?: string;
   firstChunkSeconds?: number;
   prompt?: string;
@@ -44,6 +47,8 @@ export function calls(): Call[] {
       inputTokens: 100 + index,
       outputTokens: 20,
       cost: 0.001 * (index + 1),
+      // The last two streams reported no usage: their tokens and cost are estimated.
+      costSource: index >= 6 ? 'estimated' : 'local',
       ...(index < 2 ? { category: 'rate_limit' } : {}),
       ...(index >= 5 ? { firstChunkSeconds: 0.05 * (index - 4) } : {}),
       ...(index < 4 ? { prompt: PROMPT_A } : { prompt: `sha256:${hex(`unique ${index}`, 64)}` }),
@@ -70,6 +75,8 @@ export function calls(): Call[] {
       inputTokens: 300,
       outputTokens: 60,
       unpriced: true,
+      // The second one before reasons were recorded.
+      ...(index === 0 ? { unpricedReason: 'unknown_model' } : {}),
       prompt: PROMPT_B,
     });
   // Outside a one-hour range.
@@ -95,7 +102,9 @@ function spanOf(call: Call, index: number, base: number): Span {
   if (call.inputTokens !== undefined) attributes['gen_ai.usage.input_tokens'] = call.inputTokens;
   if (call.outputTokens !== undefined) attributes['gen_ai.usage.output_tokens'] = call.outputTokens;
   if (call.cost !== undefined) attributes['elkhound.cost.total'] = call.cost;
+  if (call.costSource) attributes['elkhound.cost.source'] = call.costSource;
   if (call.unpriced) attributes['elkhound.cost.unpriced'] = true;
+  if (call.unpricedReason) attributes['elkhound.cost.unpriced_reason'] = call.unpricedReason;
   if (call.category) {
     attributes['elkhound.error.category'] = call.category;
     attributes['error.type'] = 'APIError';

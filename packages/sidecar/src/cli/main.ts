@@ -3,6 +3,7 @@ import { BulkWriter, describeRoles, setupElasticsearch } from '@elkhound/exporte
 import { runReport } from '@elkhound/report';
 import { ConfigError, loadConfig, optionsHelp, type SidecarConfig } from '../config';
 import { DeadLetterQueue } from '../dlq/dead-letter-queue';
+import { ConsumeService } from '../kafka/consume-command';
 import { createLogger, errorFields } from '../log';
 import { Sidecar } from '../sidecar';
 
@@ -10,6 +11,7 @@ const USAGE = `Usage: elkhound <command> [options]
 
 Commands:
   sidecar        Receive OTLP (HTTP 4318, gRPC 4317) and write ECS documents durably
+  consume        Read OTLP from Kafka (a consumer group) and write ECS to Elasticsearch
   setup          Install the index templates and lifecycle in Elasticsearch, then exit
   dlq list       Show the documents Elasticsearch rejected for good
   dlq replay     Send the dead-lettered documents again (e.g. after a template fix)
@@ -36,6 +38,19 @@ ${COMMON}
 Settings (environment variable, YAML key, default):
 ${optionsHelp()}
 `,
+  consume: `Usage: elkhound consume [--config <file>]
+
+Joins the consumer group kafka.group_id (ELKHOUND_KAFKA_GROUP_ID, default elkhound) on the OTLP
+topics (otlp_spans, otlp_logs, otlp_metrics by default: what the Collector's kafka exporter and
+"elkhound sidecar" with kafka.forward write), reads otlp_proto and otlp_json records, maps them to
+ECS and bulk-writes them to Elasticsearch. Offsets are committed only after Elasticsearch settled
+every document of the records below them; a record that cannot be read goes to
+<data_dir>/dlq/kafka-records.ndjson with its topic, partition and offset. Run several for more
+throughput (at most one per partition). Metrics: GET /metrics on http.port.
+Needs ELKHOUND_KAFKA_BROKERS and ELASTICSEARCH_URL; the sidecar's Elasticsearch, bulk, data_dir,
+namespace and kafka.* settings apply (see elkhound sidecar --help).
+
+${COMMON}`,
   setup: `Usage: elkhound setup [--config <file>]
        elkhound setup --print-roles
 
@@ -145,6 +160,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   try {
     if (command === 'sidecar') await runSidecar(config);
+    else if (command === 'consume') await runConsume(config);
     else if (command === 'setup') await runSetup(config);
     else if (subcommand === 'list') await listDeadLetters(config, parsed.json);
     else if (subcommand === 'replay') await replayDeadLetters(config);
@@ -177,6 +193,27 @@ async function runSidecar(config: SidecarConfig): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 10_000);
     sidecar.stop().then(
+      () => {
+        clearTimeout(deadline);
+        process.exit(process.exitCode ?? 0);
+      },
+      (error: unknown) => {
+        logger.error('shutdown failed', errorFields(error));
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+async function runConsume(config: SidecarConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const service = await ConsumeService.start(config, logger);
+  const stop = (signal: string): void => {
+    logger.info('stopping', { 'process.signal': signal });
+    const deadline = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 10_000);
+    service.stop().then(
       () => {
         clearTimeout(deadline);
         process.exit(process.exitCode ?? 0);

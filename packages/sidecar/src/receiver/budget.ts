@@ -1,8 +1,8 @@
 /**
  * The request bytes the receivers may hold at once, shared by OTLP/HTTP and OTLP/gRPC: a request
- * takes its bytes from it while it is read and ingested, and gives them back when it is answered.
- * A request that does not fit is refused as busy (HTTP 503 / gRPC UNAVAILABLE, both with a retry
- * delay), so no mix of clients can grow the sidecar's memory beyond the budget.
+ * takes its bytes from it while it is read, inflated and ingested, and gives them back when it is
+ * answered. A request that does not fit is refused as busy (HTTP 503 / gRPC UNAVAILABLE, both
+ * with a retry delay), so no mix of clients can grow the sidecar's memory beyond the budget.
  */
 /** What a client refused for the budget is told (HTTP and gRPC alike). */
 export const BUDGET_FULL_MESSAGE =
@@ -27,5 +27,39 @@ export class InFlightBudget {
 
   give(bytes: number): void {
     this.held -= bytes;
+  }
+
+  /** An empty share of the budget for one request, grown as its bytes arrive. */
+  reservation(): Reservation {
+    return new Reservation(this);
+  }
+}
+
+/** The bytes one request holds; given back once, when it is answered (or cancelled). */
+export class Reservation {
+  private held = 0;
+
+  constructor(private readonly budget: InFlightBudget) {}
+
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** Takes `bytes` more, or nothing and false when the budget has not got them. */
+  grow(bytes: number): boolean {
+    if (!this.budget.take(bytes)) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  /** Gives back `bytes` of what this request holds (memory it no longer references). */
+  shrink(bytes: number): void {
+    const given = Math.min(bytes, this.held);
+    this.held -= given;
+    this.budget.give(given);
+  }
+
+  release(): void {
+    this.shrink(this.held);
   }
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { errorFields, type Logger } from '../log';
-import { exportResponse, retryInfoAny, rpcStatus } from '../protobuf-writer';
+import { exportResponse } from '../protobuf-writer';
 import type { SelfMetrics } from '../self-metrics';
 import { bearerMatches } from './auth';
-import { BUDGET_FULL_MESSAGE, type InFlightBudget } from './budget';
+import type { InFlightBudget } from './budget';
+import { budgetInterceptor, retryMetadata } from './grpc-budget';
 import type { Ingest, IngestResult } from './ingest';
 import { SIGNALS, type SignalHandler } from './signals';
 
@@ -23,17 +24,11 @@ export interface GrpcReceiverOptions {
 
 const identity = (bytes: Buffer): Buffer => bytes;
 
-/** RetryInfo in the status details: how OTLP/gRPC tells a client when to come back. */
-function retryMetadata(code: grpc.status, message: string, seconds: number): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set('grpc-status-details-bin', rpcStatus(code, message, [retryInfoAny(seconds * 1000)]));
-  return metadata;
-}
-
 /**
  * OTLP/gRPC: the three Export services. Messages stay raw bytes through grpc-js (identity
- * (de)serializers) so the package's own allocation-lean decoders read them; grpc-js handles the
- * gzip message encoding and enforces the message size limit after decompression.
+ * (de)serializers) so the package's own allocation-lean decoders read them. Messages are charged
+ * to the in-flight budget, and gzip / deflate messages inflated within it, by an interceptor
+ * (grpc-budget.ts); grpc-js enforces the size of a message as received.
  */
 export class GrpcReceiver {
   private readonly server: grpc.Server;
@@ -42,6 +37,18 @@ export class GrpcReceiver {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': options.maxDecompressedBytes,
       'grpc.max_send_message_length': 4 * 1024 * 1024,
+      interceptors: [
+        budgetInterceptor({
+          budget: options.budget,
+          maxDecompressedBytes: options.maxDecompressedBytes,
+          logger: options.logger,
+          refused: (path, code) => {
+            const signal = SIGNALS.find((candidate) => candidate.grpcPath === path);
+            const name = signal?.name ?? 'unknown';
+            options.metrics.countRequest('grpc', name, grpc.status[code] ?? String(code));
+          },
+        }),
+      ],
     });
     for (const signal of SIGNALS) {
       const definition: grpc.ServiceDefinition = {
@@ -115,20 +122,9 @@ export class GrpcReceiver {
         return fail(grpc.status.UNAUTHENTICATED, 'missing or wrong bearer token');
       }
     }
-    const bytes = call.request.length;
-    if (!this.options.budget.take(bytes)) {
-      return fail(
-        grpc.status.UNAVAILABLE,
-        BUDGET_FULL_MESSAGE,
-        retryMetadata(grpc.status.UNAVAILABLE, BUDGET_FULL_MESSAGE, 1),
-      );
-    }
-    let result: IngestResult;
-    try {
-      result = await this.options.ingest.accept(signal, call.request, 'protobuf');
-    } finally {
-      this.options.budget.give(bytes);
-    }
+    // The message's bytes are held in the in-flight budget until this call is answered
+    // (grpc-budget.ts).
+    const result: IngestResult = await this.options.ingest.accept(signal, call.request, 'protobuf');
     switch (result.kind) {
       case 'accepted':
         this.options.metrics.countRequest('grpc', signal.name, 'OK');

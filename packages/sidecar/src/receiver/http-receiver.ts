@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { gunzip } from 'node:zlib';
 import type { Logger } from '../log';
 import { errorFields } from '../log';
 import { exportResponse, rpcStatus } from '../protobuf-writer';
 import type { SelfMetrics } from '../self-metrics';
 import { bearerMatches } from './auth';
-import { BUDGET_FULL_MESSAGE, type InFlightBudget } from './budget';
+import { BUDGET_FULL_MESSAGE, type InFlightBudget, type Reservation } from './budget';
+import { inflateWithinBudget } from './inflate';
 import type { Ingest, IngestResult } from './ingest';
+import { answerRefused } from './refused-body';
 import { SIGNALS, type SignalHandler } from './signals';
 
 export interface HttpReceiverOptions {
@@ -44,11 +45,6 @@ const GRPC_CODE: Record<number, number> = {
   429: 8,
   503: 14,
 };
-
-/** The bytes of the in-flight budget one request holds; released when it is answered. */
-interface Reservation {
-  bytes: number;
-}
 
 class HttpProblem extends Error {
   constructor(
@@ -124,7 +120,8 @@ export class HttpReceiver {
     const signal = this.routes.get(path);
     if (!signal) return this.operations(path, request, response);
     const format = formatOf(request.headers['content-type']);
-    const reservation: Reservation = { bytes: 0 };
+    // The bytes of the in-flight budget this request holds; given back when it is answered.
+    const reservation = this.options.budget.reservation();
     try {
       if (request.method !== 'POST') {
         response.setHeader('allow', 'POST');
@@ -160,22 +157,18 @@ export class HttpReceiver {
       if (!(error instanceof HttpProblem)) throw error;
       this.options.metrics.countRequest('http', signal.name, String(error.status));
       if (error.status === 503) response.setHeader('retry-after', '1');
-      // The rest of a refused body is read and discarded (bounded by the server's request
-      // timeout): closing at once would make most clients fail with EPIPE before they see the
-      // answer, and retry blindly.
-      sendError(response, error.status, format ?? 'json', error.message);
-      request.resume();
+      // A refused body may not have arrived yet: its client is answered at once and the rest
+      // is read and discarded, so that the client sees the answer (see refused-body.ts).
+      const { headers, body } = errorAnswer(error.status, format ?? 'json', error.message);
+      answerRefused(request, response, error.status, headers, body);
     } finally {
-      this.options.budget.give(reservation.bytes);
+      reservation.release();
     }
   }
 
   /** Takes `bytes` more of the in-flight budget for a request, or refuses with a 503. */
   private reserve(reservation: Reservation, bytes: number): void {
-    if (!this.options.budget.take(bytes)) {
-      throw new HttpProblem(503, BUDGET_FULL_MESSAGE);
-    }
-    reservation.bytes += bytes;
+    if (!reservation.grow(bytes)) throw new HttpProblem(503, BUDGET_FULL_MESSAGE);
   }
 
   private answer(
@@ -277,38 +270,22 @@ export class HttpReceiver {
     });
     const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
     if (!gzipped) return raw;
-    const maxOutputLength = this.options.maxDecompressedBytes;
-    // Inflate no further than what the budget has left: beyond that it is "busy" (503), not "too
-    // large" (413), because the same body may fit once other requests are answered.
-    const budgetLeft = this.options.budget.left;
-    const cap = Math.max(1, Math.min(maxOutputLength, budgetLeft));
-    return new Promise<Buffer>((resolve, reject) => {
-      gunzip(raw, { maxOutputLength: cap }, (error, inflated) => {
-        if (!error) {
-          try {
-            this.reserve(reservation, inflated.length);
-          } catch (problem) {
-            return reject(problem);
-          }
-          return resolve(inflated);
-        }
-        if (
-          (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
-          error instanceof RangeError
-        ) {
-          if (cap < maxOutputLength) {
-            return reject(new HttpProblem(503, BUDGET_FULL_MESSAGE));
-          }
-          return reject(
-            new HttpProblem(
-              413,
-              `request body is over the limit of ${maxOutputLength} bytes once decompressed`,
-            ),
-          );
-        }
-        reject(new HttpProblem(400, `request body is not valid gzip: ${error.message}`));
-      });
-    });
+    // Inflated as a stream, each chunk charged to the budget as it comes (inflate.ts).
+    const inflatedLimit = this.options.maxDecompressedBytes;
+    const inflated = await inflateWithinBudget(raw, 'gzip', inflatedLimit, reservation);
+    switch (inflated.kind) {
+      case 'inflated':
+        return inflated.body;
+      case 'too-large':
+        throw new HttpProblem(
+          413,
+          `request body is over the limit of ${inflatedLimit} bytes once decompressed`,
+        );
+      case 'busy':
+        throw new HttpProblem(503, BUDGET_FULL_MESSAGE);
+      case 'corrupt':
+        throw new HttpProblem(400, `request body is ${inflated.message}`);
+    }
   }
 
   private async operations(
@@ -348,21 +325,27 @@ function formatOf(contentType: string | undefined): Format | undefined {
   return undefined;
 }
 
+/** An error answer: a google.rpc.Status in the request's encoding, as OTLP/HTTP wants. */
+function errorAnswer(
+  status: number,
+  format: Format,
+  message: string,
+): { headers: http.OutgoingHttpHeaders; body: Buffer } {
+  const code = GRPC_CODE[status] ?? 2;
+  const body =
+    format === 'protobuf'
+      ? rpcStatus(code, message)
+      : Buffer.from(JSON.stringify({ code, message }));
+  const contentType = format === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+  return { headers: { 'content-type': contentType, 'content-length': body.length }, body };
+}
+
 function sendError(
   response: http.ServerResponse,
   status: number,
   format: Format,
   message: string,
 ): void {
-  const code = GRPC_CODE[status] ?? 2;
-  const body =
-    format === 'protobuf'
-      ? rpcStatus(code, message)
-      : Buffer.from(JSON.stringify({ code, message }));
-  response
-    .writeHead(status, {
-      'content-type': format === 'protobuf' ? 'application/x-protobuf' : 'application/json',
-      'content-length': body.length,
-    })
-    .end(body);
+  const { headers, body } = errorAnswer(status, format, message);
+  response.writeHead(status, headers).end(body);
 }

@@ -4,6 +4,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { Usage } from '@elkhound/pricing';
 import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart, OutputMessage, ToolDefinition } from '../../content';
+import { chatPromptTexts } from '../../prompt-texts';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import { foldUsage } from '../../usage';
@@ -160,6 +161,8 @@ function describe(
     request.prompt = { system, messages };
     if (Array.isArray(body.tools)) request.prompt.tools = body.tools;
   }
+  const sent = messages.slice();
+  request.promptTexts = () => chatPromptTexts(sent, body.system, body.tools);
   request.content = () => {
     const input: InputMessage[] = messages
       .filter((message) => message && typeof message === 'object')

@@ -7,6 +7,8 @@ import type { Attributes } from '@opentelemetry/api';
 import type { Usage } from '@elkhound/pricing';
 import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart } from '../../content';
+import type { PromptTexts } from '../../estimate';
+import { chatPromptTexts, collectTexts } from '../../prompt-texts';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import { foldUsage } from '../../usage';
@@ -66,6 +68,34 @@ function json(bytes: unknown): Record<string, unknown> | undefined {
     // Not JSON (an image model's body): nothing to read.
   }
   return undefined;
+}
+
+/** The generated texts of an InvokeModel response body, whatever the model family. */
+function invokeOutputs(body: Record<string, unknown>): string[] {
+  const texts: string[] = [];
+  const add = (value: unknown) => {
+    if (typeof value === 'string') texts.push(value);
+  };
+  add(body.generation); // Meta
+  add(body.text); // Cohere Command R
+  add(body.completion); // Anthropic text completions
+  for (const item of (body.outputs ?? []) as Array<{ text?: unknown }>) add(item?.text); // Mistral
+  for (const item of (body.generations ?? []) as Array<{ text?: unknown }>) add(item?.text); // Cohere
+  for (const item of (body.results ?? []) as Array<{ outputText?: unknown }>) add(item?.outputText); // Titan
+  for (const item of (body.choices ?? []) as Array<{ message?: { content?: unknown } }>)
+    add(item?.message?.content); // Mistral chat
+  for (const item of (body.content ?? []) as Array<{ text?: unknown }>) add(item?.text); // Claude
+  return texts;
+}
+
+/** The prompt of an InvokeModel request body: chat messages, or the families' prompt members. */
+function invokePrompt(body: Record<string, unknown>): PromptTexts {
+  if (Array.isArray(body.messages))
+    return chatPromptTexts(body.messages.slice(), body.system, body.tools);
+  const texts: string[] = [];
+  for (const key of ['prompt', 'inputText', 'preamble', 'chat_history', 'message', 'texts'])
+    collectTexts(body[key], texts);
+  return { texts, framingTokens: 0 };
 }
 
 /** Usage and finish reason of an InvokeModel response body, per model family. */
@@ -227,6 +257,9 @@ function describe(
       const tools = (input.toolConfig as { tools?: unknown[] } | undefined)?.tools;
       if (Array.isArray(tools)) request.prompt.tools = tools;
     }
+    const sent = messages.slice();
+    const tools = (input.toolConfig as { tools?: unknown[] } | undefined)?.tools;
+    request.promptTexts = () => chatPromptTexts(sent, system, tools);
     request.content = () => ({
       system: textParts(system),
       input: messages.map((message): InputMessage => ({
@@ -248,6 +281,7 @@ function describe(
       );
       setIfDefined(attributes, semconv.ATTR_GEN_AI_REQUEST_TEMPERATURE, number(body.temperature));
       setIfDefined(attributes, semconv.ATTR_GEN_AI_REQUEST_TOP_P, number(body.top_p));
+      request.promptTexts = () => invokePrompt(body);
       if (settings.hasher && Array.isArray(body.messages))
         request.prompt = {
           system: body.system === undefined ? [] : [body.system],
@@ -281,7 +315,11 @@ function read(result: unknown, _settings: ResolvedConfig, args: readonly unknown
     ];
   } else if (kind === 'InvokeModel') {
     const body = json(output.body);
-    if (body) response = invokeBody(bedrockFamily(modelId), body);
+    if (body) {
+      response = invokeBody(bedrockFamily(modelId), body);
+      // The output texts, for an estimate where the body reports no usage (Mistral, Cohere).
+      response.outputs ??= invokeOutputs(body);
+    }
   }
   if (!response.id && requestId) response.id = requestId;
   return response;

@@ -7,6 +7,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart, ToolDefinition } from '../../content';
+import { chatPromptTexts, embeddingInputTexts } from '../../prompt-texts';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import { foldUsage } from '../../usage';
@@ -142,6 +143,7 @@ export function chatV1(stream: boolean): AsyncOperation {
         };
         if (Array.isArray(body.tools)) request.prompt.tools = body.tools;
       }
+      request.promptTexts = () => chatPromptTexts(conversation, body.preamble, body.tools);
       request.content = () => {
         const input: InputMessage[] = conversation.map((message) => ({
           role: message.role,
@@ -257,6 +259,8 @@ export function chatV2(stream: boolean): AsyncOperation {
       if (settings.hasher) {
         request.prompt = chatPrompt(messages, body.tools);
       }
+      const sent = messages.slice();
+      request.promptTexts = () => chatPromptTexts(sent, undefined, body.tools);
       request.content = () => {
         const system = messages
           .filter((message) => message?.role === 'system')
@@ -362,7 +366,10 @@ export const embed: AsyncOperation = {
       attributes[semconv.ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = body.embeddingTypes.filter(
         (type): type is string => typeof type === 'string',
       );
-    return base(semconv.GEN_AI_OPERATION_EMBEDDINGS, body, client, false, attributes);
+    const request = base(semconv.GEN_AI_OPERATION_EMBEDDINGS, body, client, false, attributes);
+    const texts = Array.isArray(body.texts) ? body.texts.slice() : body.texts;
+    request.promptTexts = () => embeddingInputTexts(texts);
+    return request;
   },
   read(result) {
     const body = bodyOf(result) as { id?: string; meta?: Meta };
@@ -390,6 +397,8 @@ export const rerank: AsyncOperation = {
     };
     const response: GenAIResponse = {};
     if (typeof body.id === 'string') response.id = body.id;
+    // Billed in search units, not tokens: no token price applies.
+    response.unpricedReason = 'no_price_for_unit';
     return response;
   },
 };

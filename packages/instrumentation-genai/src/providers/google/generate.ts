@@ -4,6 +4,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { Usage } from '@elkhound/pricing';
 import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart, OutputMessage, ToolDefinition } from '../../content';
+import { chatPromptTexts, embeddingInputTexts } from '../../prompt-texts';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import { foldUsage } from '../../usage';
@@ -245,6 +246,8 @@ function describeGenerate(stream: boolean) {
       };
       if (Array.isArray(config.tools)) request.prompt.tools = config.tools as unknown[];
     }
+    const sent = contents.slice();
+    request.promptTexts = () => chatPromptTexts(sent, config.systemInstruction, config.tools);
     request.content = () => {
       const input: InputMessage[] = contents.map((content) => ({
         role: content.role === 'model' ? 'assistant' : (content.role ?? 'user'),
@@ -386,6 +389,9 @@ function describeEmbed(args: readonly unknown[], self: unknown): GenAIRequest | 
   if (model) request.model = model;
   if (where.address) request.serverAddress = where.address;
   if (where.port !== undefined) request.serverPort = where.port;
+  // The Gemini API counts no tokens for embeddings: they are estimated from the contents.
+  const contents = Array.isArray(params.contents) ? params.contents.slice() : params.contents;
+  request.promptTexts = () => embeddingInputTexts(contents);
   return request;
 }
 

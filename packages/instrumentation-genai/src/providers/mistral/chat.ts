@@ -2,6 +2,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ResolvedConfig } from '../../config';
 import type { InputMessage, OutputMessage } from '../../content';
+import { chatPromptTexts, embeddingInputTexts } from '../../prompt-texts';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
 import { foldUsage } from '../../usage';
@@ -103,6 +104,8 @@ function describeChat(stream: boolean) {
     if (settings.hasher) {
       request.prompt = chatPrompt(messages, body.tools);
     }
+    const sent = messages.slice();
+    request.promptTexts = () => chatPromptTexts(sent, undefined, body.tools);
     request.content = () => {
       const system = messages
         .filter((message) => message?.role === 'system')
@@ -233,7 +236,10 @@ function describeEmbeddings(args: readonly unknown[], self: unknown): GenAIReque
     semconv.ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
     number(body.outputDimension),
   );
-  return base(semconv.GEN_AI_OPERATION_EMBEDDINGS, body, self, false, attributes);
+  const request = base(semconv.GEN_AI_OPERATION_EMBEDDINGS, body, self, false, attributes);
+  const inputs = Array.isArray(body.inputs) ? body.inputs.slice() : body.inputs;
+  request.promptTexts = () => embeddingInputTexts(inputs);
+  return request;
 }
 
 function readEmbeddings(result: unknown): GenAIResponse {

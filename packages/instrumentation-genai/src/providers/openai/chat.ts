@@ -4,7 +4,9 @@ import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart, OutputMessage } from '../../content';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
-import type { Body, StainlessOperation, StreamAccumulator } from '../stainless';
+import type { Amendment, Body, StainlessOperation, StreamAccumulator } from '../stainless';
+import { chatPromptTexts } from '../../prompt-texts';
+import { locate } from './hosts';
 import {
   baseRequest,
   chatPrompt,
@@ -70,6 +72,8 @@ function describe(
   if (settings.hasher) {
     request.prompt = chatPrompt(messages, body.tools);
   }
+  const sent = messages.slice();
+  request.promptTexts = () => chatPromptTexts(sent, undefined, body.tools);
   request.content = () => {
     const system: MessagePart[] = [];
     const input: InputMessage[] = [];
@@ -146,6 +150,13 @@ function read(result: unknown): GenAIResponse {
   );
   const usage = chatUsage(completion.usage);
   if (usage) response.usage = usage;
+  else {
+    const calls = choices.flatMap((choice) => choice?.message?.tool_calls ?? []);
+    if (calls.length > 0)
+      response.toolCallTexts = calls.map(
+        (call) => `${call.function?.name ?? ''}${call.function?.arguments ?? ''}`,
+      );
+  }
   response.content = () =>
     choices.map((choice): OutputMessage => ({
       role: choice?.message?.role ?? 'assistant',
@@ -188,6 +199,8 @@ class ChatStreamAccumulator implements StreamAccumulator {
   private readonly texts: string[] = [];
   private readonly finishReasons: string[] = [];
   private readonly toolCalls: ToolCallDraft[][] | undefined;
+  /** Tool-call names and arguments as streamed, kept for an estimate of the output. */
+  private toolCallText = '';
 
   constructor(settings: ResolvedConfig) {
     if (settings.captureContent) this.toolCalls = [];
@@ -208,6 +221,10 @@ class ChatStreamAccumulator implements StreamAccumulator {
       const delta = choice.delta;
       if (delta?.content) this.texts[index] = (this.texts[index] ?? '') + delta.content;
       if (choice.finish_reason) this.finishReasons[index] = choice.finish_reason;
+      if (delta?.tool_calls && this.usage === undefined) {
+        for (const call of delta.tool_calls)
+          this.toolCallText += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+      }
       if (this.toolCalls && delta?.tool_calls) {
         const calls = (this.toolCalls[index] ??= []);
         for (const call of delta.tool_calls) {
@@ -225,6 +242,7 @@ class ChatStreamAccumulator implements StreamAccumulator {
     if (this.id !== undefined) response.id = this.id;
     if (this.model !== undefined) response.model = this.model;
     if (this.usage) response.usage = this.usage;
+    else if (this.toolCallText) response.toolCallTexts = [this.toolCallText];
     const count = Math.max(this.texts.length, this.finishReasons.length);
     if (count > 0) {
       response.finishReasons = Array.from(
@@ -260,8 +278,41 @@ class ChatStreamAccumulator implements StreamAccumulator {
   }
 }
 
+/**
+ * A stream the app did not ask usage of gets `stream_options.include_usage` (on servers known to
+ * accept it), so that its span has the provider's own counts. The provider then answers with one
+ * more chunk (empty `choices`, the usage) and `usage: null` on every other chunk; both are hidden,
+ * so the app reads exactly the chunks it would have read without Elkhound.
+ */
+function askStreamUsage(
+  body: Body,
+  client: { baseURL?: unknown } | undefined,
+  settings: ResolvedConfig,
+): Amendment | undefined {
+  if (body.stream !== true || !settings.openaiStreamUsage) return undefined;
+  const options = body.stream_options;
+  if (options !== undefined && options !== null && typeof options !== 'object') return undefined;
+  if ((options as { include_usage?: unknown } | null)?.include_usage === true) return undefined;
+  if (!locate(client, settings.providerHosts).streamUsage) return undefined;
+  return {
+    body: { ...body, stream_options: { ...(options as object | null), include_usage: true } },
+    hide: hideUsage,
+  };
+}
+
+function hideUsage(value: unknown): boolean {
+  const chunk = value as ChatChunk | null;
+  if (!chunk || typeof chunk !== 'object' || !('usage' in chunk)) return false;
+  if (chunk.usage === null) {
+    delete chunk.usage;
+    return false;
+  }
+  return Array.isArray(chunk.choices) && chunk.choices.length === 0;
+}
+
 export const chatCompletions: StainlessOperation = {
   describe,
   read,
+  amend: askStreamUsage,
   accumulator: (settings) => new ChatStreamAccumulator(settings),
 };

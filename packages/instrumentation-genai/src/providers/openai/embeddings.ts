@@ -1,5 +1,6 @@
 // `embeddings.create`.
 import type { Attributes } from '@opentelemetry/api';
+import { embeddingInputTexts } from '../../prompt-texts';
 import * as semconv from '../../semconv';
 import type { GenAIResponse } from '../../span-recorder';
 import type { StainlessOperation } from '../stainless';
@@ -14,7 +15,16 @@ export const embeddings: StainlessOperation = {
     if (dimensions !== undefined)
       attributes[semconv.ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimensions;
     // Embedding inputs are not prompts: no prompt hash, and no content capture.
-    return baseRequest(semconv.GEN_AI_OPERATION_EMBEDDINGS, body, client, settings, attributes);
+    const request = baseRequest(
+      semconv.GEN_AI_OPERATION_EMBEDDINGS,
+      body,
+      client,
+      settings,
+      attributes,
+    );
+    const input = Array.isArray(body.input) ? body.input.slice() : body.input;
+    request.promptTexts = () => embeddingInputTexts(input);
+    return request;
   },
   read(result) {
     const embedding = (result ?? {}) as { model?: unknown; usage?: { prompt_tokens?: unknown } };

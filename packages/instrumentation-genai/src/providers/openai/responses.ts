@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../../config';
 import type { InputMessage, MessagePart, OutputMessage } from '../../content';
 import * as semconv from '../../semconv';
 import type { GenAIRequest, GenAIResponse } from '../../span-recorder';
+import { chatPromptTexts } from '../../prompt-texts';
 import type { Body, StainlessOperation, StreamAccumulator } from '../stainless';
 import {
   baseRequest,
@@ -61,6 +62,8 @@ function describe(
     request.prompt = { system, messages: conversation };
     if (Array.isArray(body.tools)) request.prompt.tools = body.tools;
   }
+  const sent = items.slice();
+  request.promptTexts = () => chatPromptTexts(sent, instructions, body.tools);
   request.content = () => {
     const system: MessagePart[] =
       instructions !== undefined ? [{ type: 'text', content: instructions }] : [];

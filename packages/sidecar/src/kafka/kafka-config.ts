@@ -1,0 +1,162 @@
+import type { SignalName } from '../receiver/signals';
+
+/**
+ * What the sidecar does with Kafka: `forward` the OTLP it receives to the Collector's topics
+ * (instead of, or besides, Elasticsearch), and, for `elkhound consume`, which group reads them.
+ */
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  /** off: no Kafka on the sidecar's path; instead: Kafka only; besides: Kafka and Elasticsearch (or files). */
+  forward: 'off' | 'instead' | 'besides';
+  topics: Record<SignalName, string>;
+  /** How a record key picks its partition: the Collector's default (Sarama's FNV-1a) or Java's murmur2. */
+  partitioner: 'sarama_compat' | 'murmur2';
+  groupId: string;
+  /** What a record without a content-type header holds (the Collector's kafka receiver `encoding`). */
+  encoding: 'otlp_proto' | 'otlp_json';
+}
+
+type Spec = {
+  yaml: string;
+  env: string;
+  kind: 'string';
+  defaultText: string;
+  description: string;
+};
+
+/** The Kafka rows of the sidecar's options table (config.ts spreads them into OPTIONS). */
+export const KAFKA_OPTIONS: readonly Spec[] = [
+  {
+    yaml: 'kafka.brokers',
+    env: 'ELKHOUND_KAFKA_BROKERS',
+    kind: 'string',
+    defaultText: '(none)',
+    description: 'Kafka bootstrap servers, host:port[,host:port…] (a YAML list too).',
+  },
+  {
+    yaml: 'kafka.forward',
+    env: 'ELKHOUND_KAFKA_FORWARD',
+    kind: 'string',
+    defaultText: 'off',
+    description:
+      'sidecar: off; instead (OTLP to Kafka, not to Elasticsearch/files); besides (to both). Data leaves the queue once Kafka acknowledged it (acks=all, idempotent).',
+  },
+  {
+    yaml: 'kafka.topics.traces',
+    env: 'ELKHOUND_KAFKA_TOPIC_TRACES',
+    kind: 'string',
+    defaultText: 'otlp_spans',
+    description: 'Topic of traces (the Collector kafka exporter/receiver default).',
+  },
+  {
+    yaml: 'kafka.topics.logs',
+    env: 'ELKHOUND_KAFKA_TOPIC_LOGS',
+    kind: 'string',
+    defaultText: 'otlp_logs',
+    description: 'Topic of logs.',
+  },
+  {
+    yaml: 'kafka.topics.metrics',
+    env: 'ELKHOUND_KAFKA_TOPIC_METRICS',
+    kind: 'string',
+    defaultText: 'otlp_metrics',
+    description: 'Topic of metrics.',
+  },
+  {
+    yaml: 'kafka.client_id',
+    env: 'ELKHOUND_KAFKA_CLIENT_ID',
+    kind: 'string',
+    defaultText: 'elkhound',
+    description: 'Kafka client id (broker logs and quotas).',
+  },
+  {
+    yaml: 'kafka.partitioner',
+    env: 'ELKHOUND_KAFKA_PARTITIONER',
+    kind: 'string',
+    defaultText: 'sarama_compat',
+    description:
+      "Partition of a keyed record: sarama_compat (the Collector's default hasher) or murmur2 (Java clients').",
+  },
+  {
+    yaml: 'kafka.group_id',
+    env: 'ELKHOUND_KAFKA_GROUP_ID',
+    kind: 'string',
+    defaultText: 'elkhound',
+    description: 'elkhound consume: the consumer group.',
+  },
+  {
+    yaml: 'kafka.encoding',
+    env: 'ELKHOUND_KAFKA_ENCODING',
+    kind: 'string',
+    defaultText: 'otlp_proto',
+    description:
+      'elkhound consume: otlp_proto or otlp_json, for records without a content-type header.',
+  },
+];
+
+type Entry = { value: unknown; source: string } | undefined;
+
+/**
+ * The Kafka settings from the raw options (`read` gives a key's value and where it came from);
+ * undefined when no broker is set. Throws `fail(message)` for anything invalid.
+ */
+export function readKafkaConfig(
+  read: (key: string) => Entry,
+  fail: (message: string) => Error,
+): KafkaConfig | undefined {
+  const text = (key: string, fallback: string): string => {
+    const entry = read(key);
+    if (entry === undefined) return fallback;
+    if (typeof entry.value === 'string' && entry.value.trim() !== '') return entry.value.trim();
+    throw fail(`${entry.source}: ${JSON.stringify(entry.value)} is not a text value`);
+  };
+  const oneOf = <T extends string>(key: string, fallback: T, allowed: readonly T[]): T => {
+    const value = text(key, fallback);
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    throw fail(`${read(key)?.source ?? key}: "${value}" is not one of ${allowed.join(', ')}`);
+  };
+  const forward = oneOf('kafka.forward', 'off', ['off', 'instead', 'besides'] as const);
+  const brokersEntry = read('kafka.brokers');
+  if (brokersEntry === undefined) {
+    if (forward !== 'off') {
+      throw fail(
+        `kafka.forward is "${forward}" but no broker is set; set ELKHOUND_KAFKA_BROKERS (kafka.brokers), e.g. 127.0.0.1:9092`,
+      );
+    }
+    return undefined;
+  }
+  const list = Array.isArray(brokersEntry.value)
+    ? brokersEntry.value.map(String)
+    : String(brokersEntry.value).split(',');
+  const brokers = list.map((broker) => broker.trim()).filter((broker) => broker !== '');
+  const malformed = brokers.find((broker) => !/^[^\s:/]+:\d{1,5}$/.test(broker));
+  if (brokers.length === 0 || malformed !== undefined) {
+    throw fail(
+      `${brokersEntry.source}: ${JSON.stringify(malformed ?? brokersEntry.value)} is not a broker; expected host:port, e.g. 127.0.0.1:9092 (no scheme)`,
+    );
+  }
+  const topic = (key: string, fallback: string): string => {
+    const value = text(key, fallback);
+    // Kafka's own rule for topic names.
+    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(value) || value === '.' || value === '..') {
+      throw fail(
+        `${read(key)?.source ?? key}: "${value}" is not a Kafka topic name; expected letters, digits, ".", "_" or "-"`,
+      );
+    }
+    return value;
+  };
+  return {
+    brokers,
+    clientId: text('kafka.client_id', 'elkhound'),
+    forward,
+    topics: {
+      traces: topic('kafka.topics.traces', 'otlp_spans'),
+      logs: topic('kafka.topics.logs', 'otlp_logs'),
+      metrics: topic('kafka.topics.metrics', 'otlp_metrics'),
+    },
+    partitioner: oneOf('kafka.partitioner', 'sarama_compat', ['sarama_compat', 'murmur2'] as const),
+    groupId: text('kafka.group_id', 'elkhound'),
+    encoding: oneOf('kafka.encoding', 'otlp_proto', ['otlp_proto', 'otlp_json'] as const),
+  };
+}
