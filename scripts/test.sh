@@ -57,6 +57,13 @@ log="$(mktemp)"
 set +e
 npx turbo run test --concurrency=1 --log-order=stream 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The cluster suite: a three-node cluster and a secure node of its own (scripts/elasticsearch.sh on
+# ELKHOUND_CLUSTER_TEST_PORT, default 9240..9245), node loss, least privilege, keys, TLS.
+cluster_started=$SECONDS
+(cd test && npx mocha --config clusters/.mocharc.json) 2>&1 | tee -a "$log"
+cluster_status=${PIPESTATUS[0]}
+echo "cluster suite: $((SECONDS - cluster_started)) s"
+[ "$cluster_status" -ne 0 ] && status=$cluster_status
 set -e
 
 sum() { { grep -Eo "[0-9]+ $1" "$log" || true; } | awk '{ n += $1 } END { print n + 0 }'; }

@@ -5,6 +5,8 @@ export type ItemOutcome =
   | { kind: 'created' }
   | { kind: 'duplicate' } // 409: a document with this _id is already there — a replay, so success
   | { kind: 'retryable'; status: number; errorType: string; reason: string }
+  // 401/403: the credentials, not the document. It waits for a good key, never dead-lettered.
+  | { kind: 'unauthorized'; status: number; errorType: string; reason: string }
   | { kind: 'rejected'; status: number; errorType: string; reason: string };
 
 export interface RejectedDocument {
@@ -59,11 +61,34 @@ export function classifyItem(status: number, error?: BulkItemError): ItemOutcome
   const reason =
     [error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ') || 'no reason given';
   if (isRetryableStatus(status)) return { kind: 'retryable', status, errorType, reason };
+  if (isAuthorizationStatus(status)) return { kind: 'unauthorized', status, errorType, reason };
   return { kind: 'rejected', status, errorType, reason };
 }
 
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 502 || status === 503 || status === 504 || status >= 500;
+}
+
+/** 401 (credentials refused: wrong, expired or revoked) and 403 (a privilege missing). */
+export function isAuthorizationStatus(status: number): boolean {
+  return status === 401 || status === 403;
+}
+
+/**
+ * What to tell a person about a 401/403, with Elasticsearch's reason (it names the action, the
+ * privileges that grant it and, for most actions, the index) and the data stream written to.
+ */
+export function authorizationProblem(
+  status: number,
+  reason: string,
+  dataStream: string | undefined,
+): string {
+  const where = dataStream ? ` writing to ${dataStream}` : '';
+  const what =
+    status === 401
+      ? 'Elasticsearch refused the credentials (401: wrong, expired or revoked key or password)'
+      : 'the credentials lack a privilege (403)';
+  return `${what}${where}: ${reason}; documents wait in the queue until the credentials are fixed (see elkhound setup --print-roles)`;
 }
 
 export function hintFor(errorType: string, reason: string): string {

@@ -1,7 +1,9 @@
 import type { EcsDocument } from '@elkhound/ecs';
 import { bodyBytes, bulkBody, gzipBody, splitByBytes, type BulkBatch } from './bulk-request';
 import {
+  authorizationProblem,
   hintFor,
+  isAuthorizationStatus,
   isRetryableStatus,
   parseBulkResponse,
   type RejectedDocument,
@@ -58,6 +60,12 @@ export interface BulkWriterOptions {
    */
   onRejected?: (rejected: RejectedDocument[]) => void;
   onRetry?: (event: { documents: number; attempt: number; delayMs: number; cause: string }) => void;
+  /**
+   * Called on each 401/403 (of the request, or of documents in it) with a message that names
+   * the missing privilege and the data stream. Those documents are retried like a 5xx — with a
+   * finite policy they end up `unsent`, never rejected — so that a fixed key delivers them.
+   */
+  onUnauthorized?: (problem: string) => void;
   /** Aborts waits and requests of every call (e.g. the sidecar's shutdown). */
   signal?: AbortSignal;
 }
@@ -99,8 +107,6 @@ interface PendingAdd {
   reject: (error: unknown) => void;
 }
 
-const isAuthenticationStatus = (status: number): boolean => status === 401 || status === 403;
-
 const newOutcome = (): BulkOutcome => ({
   acknowledged: 0,
   duplicates: 0,
@@ -119,6 +125,11 @@ export class BulkWriter {
     bodyBytes: 0,
     sentBytes: 0,
   };
+  /**
+   * The last 401/403 problem, until a document is acknowledged again: the sidecar's /readyz
+   * reports it.
+   */
+  authorizationProblem: string | undefined;
   private readonly transport: ElasticsearchTransport;
   private readonly policy: RetryPolicy;
   private readonly flushBytes: number;
@@ -283,6 +294,8 @@ export class BulkWriter {
           const outcomes = parseBulkResponse(response.body, pending.length);
           const retry: Entry[] = [];
           const rejected: RejectedDocument[] = [];
+          let unauthorized: string | undefined;
+          let acknowledged = false;
           for (let index = 0; index < pending.length; index++) {
             const entry = pending[index] as Entry;
             const item = outcomes[index];
@@ -290,12 +303,21 @@ export class BulkWriter {
             if (item.kind === 'created') {
               entry.outcome.acknowledged++;
               this.stats.indexed++;
+              acknowledged = true;
             } else if (item.kind === 'duplicate') {
               entry.outcome.acknowledged++;
               entry.outcome.duplicates++;
               this.stats.duplicates++;
+              acknowledged = true;
             } else if (item.kind === 'retryable') {
               retry.push(entry);
+            } else if (item.kind === 'unauthorized') {
+              retry.push(entry);
+              unauthorized ??= authorizationProblem(
+                item.status,
+                item.reason,
+                entry.document.dataStream,
+              );
             } else {
               const document: RejectedDocument = {
                 document: entry.document,
@@ -309,16 +331,23 @@ export class BulkWriter {
             }
           }
           this.reportRejected(rejected);
+          if (unauthorized) this.reportUnauthorized(unauthorized);
+          else if (acknowledged) this.authorizationProblem = undefined;
           if (retry.length === 0) return;
           pending = retry;
-          cause = `${retry.length} document(s) answered 429/5xx`;
+          cause = unauthorized ?? `${retry.length} document(s) answered 429/5xx`;
           retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-        } else if (isRetryableStatus(response.status) || isAuthenticationStatus(response.status)) {
-          // 401/403 on the whole request is the credentials, not the documents: they wait for a
-          // fixed key (the sidecar keeps them queued) rather than fill the dead-letter queue.
-          cause = isAuthenticationStatus(response.status)
-            ? `bulk request answered ${response.status}: check ELASTICSEARCH_API_KEY / ELASTICSEARCH_USERNAME and the privileges on the data streams`
-            : `bulk request answered ${response.status}`;
+        } else if (isAuthorizationStatus(response.status)) {
+          // The credentials, not the documents: they wait for a fixed key (the sidecar keeps
+          // them queued) rather than fill the dead-letter queue.
+          cause = authorizationProblem(
+            response.status,
+            errorReason(response.body),
+            dataStreamsOf(pending),
+          );
+          this.reportUnauthorized(cause);
+        } else if (isRetryableStatus(response.status)) {
+          cause = `bulk request answered ${response.status}`;
           retryAfterMs = parseRetryAfter(response.headers['retry-after']);
         } else {
           this.rejectAll(pending, response.status, response.body);
@@ -370,6 +399,11 @@ export class BulkWriter {
     this.reportRejected(rejected);
   }
 
+  private reportUnauthorized(problem: string): void {
+    this.authorizationProblem = problem;
+    this.options.onUnauthorized?.(problem);
+  }
+
   private reportRejected(rejected: RejectedDocument[]): void {
     if (rejected.length === 0) return;
     this.stats.rejected += rejected.length;
@@ -388,6 +422,26 @@ export class BulkWriter {
       this.waiting.shift()?.();
     }
   }
+}
+
+/** The data streams a request wrote to, for a message: the first three and how many more. */
+function dataStreamsOf(entries: readonly Entry[]): string {
+  const names = [...new Set(entries.map((entry) => entry.document.dataStream))];
+  return names.length > 3
+    ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
+    : names.join(', ');
+}
+
+/** Elasticsearch's `error.reason` (and its cause) of a failed request, else the body's start. */
+function errorReason(body: unknown): string {
+  if (typeof body === 'object' && body !== null) {
+    const error = (body as { error?: { reason?: string; caused_by?: { reason?: string } } }).error;
+    const reason = [error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ');
+    if (reason) return reason;
+  }
+  // Not Elasticsearch's JSON: a proxy's page, say.
+  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? '');
+  return text.slice(0, 500) || 'no reason given';
 }
 
 // Only what the outcome needs: a bulk answer otherwise repeats index, id, version, shards and

@@ -23,6 +23,14 @@ export type { RejectedDocument } from './bulk-response';
 export { bulkBody, actionLine, documentBytes, writeBulkLines } from './bulk-request';
 export { EncodedDocument } from './encoded-document';
 export { defaultRetryPolicy, type RetryPolicy } from './retry';
+export {
+  elkhoundRoles,
+  describeRoles,
+  DATA_STREAM_PATTERNS,
+  ROLES_BY_COMPONENT,
+  type ElkhoundRole,
+  type RoleDescriptor,
+} from './roles';
 export { setupElasticsearch, type SetupOptions, type SetupResult } from './setup';
 export {
   TEMPLATE_VERSION,

@@ -143,7 +143,8 @@ export abstract class ElasticsearchExporterBase<Item> {
       return {
         code: ExportResultCode.FAILED,
         error: new Error(
-          `${outcome.unsent.length} document(s) not accepted by ${describeConnection(this.connection)} after retries`,
+          `${outcome.unsent.length} document(s) not accepted by ${describeConnection(this.connection)} after retries` +
+            (this.writer.authorizationProblem ? `: ${this.writer.authorizationProblem}` : ''),
         ),
       };
     }

@@ -29,6 +29,12 @@ describe('bulk units', () => {
     assert.equal(classifyItem(409).kind, 'duplicate');
     assert.equal(classifyItem(429).kind, 'retryable');
     assert.equal(classifyItem(503).kind, 'retryable');
+    // A missing privilege or a revoked key is the credentials, not the document: never rejected.
+    assert.equal(classifyItem(401).kind, 'unauthorized');
+    assert.equal(
+      classifyItem(403, { type: 'security_exception', reason: 'x' }).kind,
+      'unauthorized',
+    );
     const rejected = classifyItem(400, {
       type: 'document_parsing_exception',
       reason: 'failed to parse field [x]',

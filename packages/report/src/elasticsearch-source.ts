@@ -124,7 +124,27 @@ export class ElasticsearchReportSource {
     return response.body as Json;
   }
 
+  /**
+   * With security on, a search over `traces-elkhound-*` by credentials that may not read it
+   * finds nothing rather than failing (the wildcard resolves to no authorized index): a report of
+   * "no calls" would be a lie, so ask first. A cluster without security answers this with an
+   * error, and then there is nothing to check.
+   */
+  private async checkReadPrivilege(): Promise<void> {
+    const answer = await this.transport.json<{ has_all_requested?: boolean }>({
+      method: 'POST',
+      path: '/_security/user/_has_privileges',
+      body: { index: [{ names: [this.index], privileges: ['read'] }] },
+    });
+    if (answer.status === 200 && answer.body?.has_all_requested === false) {
+      throw new ReportQueryError(
+        `the credentials lack the index privilege [read] on ${this.index} (${describeConnection(this.connection)}); see elkhound setup --print-roles`,
+      );
+    }
+  }
+
   async report(query: ReportQuery): Promise<Report> {
+    await this.checkReadPrivilege();
     const filter = filterOf(query);
     const first = await this.search({
       size: query.top,

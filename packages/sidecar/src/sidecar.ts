@@ -34,6 +34,7 @@ export class Sidecar {
   kafkaForwarder: KafkaForwarder | undefined;
   private kafkaGauges: (() => ReturnType<typeof kafkaForwarderGauges>) | undefined;
   private sinkStarted = false;
+  private sinkStartError: string | undefined;
   private stopping: Promise<void> | undefined;
   private readonly startAbort = new AbortController();
 
@@ -176,9 +177,11 @@ export class Sidecar {
       try {
         await this.sink.start();
         this.sinkStarted = true;
+        this.sinkStartError = undefined;
         this.consumer?.start();
         return;
       } catch (error) {
+        this.sinkStartError = error instanceof Error ? error.message : String(error);
         const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
         this.logger.warn('sink not ready (templates or directory); retrying', {
           ...errorFields(error),
@@ -195,19 +198,16 @@ export class Sidecar {
     else if (!this.queue.hasRoomFor(1)) problems.push('queue full');
     else if (this.kafkaQueue && !this.kafkaQueue.hasRoomFor(1)) problems.push('Kafka queue full');
     if (!this.sinkStarted) {
-      problems.push(
+      const what =
         this.sink.kind === 'elasticsearch'
           ? 'index templates not installed yet'
-          : 'file sink not ready',
-      );
+          : 'file sink not ready';
+      // The reason, e.g. a key without manage_index_templates (then: elkhound setup with a key
+      // that has it, and ELKHOUND_SETUP=false for the sidecar).
+      problems.push(this.sinkStartError ? `${what}: ${this.sinkStartError}` : what);
     }
-    if (!(await this.sink.ready())) {
-      problems.push(
-        this.sink.kind === 'elasticsearch'
-          ? 'Elasticsearch not reachable'
-          : 'file sink directory missing',
-      );
-    }
+    const sinkProblem = await this.sink.notReadyReason();
+    if (sinkProblem) problems.push(sinkProblem);
     return problems;
   }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BulkWriter, setupElasticsearch } from '@elkhound/exporter-elasticsearch';
+import { BulkWriter, describeRoles, setupElasticsearch } from '@elkhound/exporter-elasticsearch';
 import { runReport } from '@elkhound/report';
 import { ConfigError, loadConfig, optionsHelp, type SidecarConfig } from '../config';
 import { DeadLetterQueue } from '../dlq/dead-letter-queue';
@@ -51,11 +51,16 @@ namespace and kafka.* settings apply (see elkhound sidecar --help).
 
 ${COMMON}`,
   setup: `Usage: elkhound setup [--config <file>]
+       elkhound setup --print-roles
 
 Installs the index templates, component templates and lifecycle (ILM where the cluster has it)
 for traces-elkhound-*, logs-elkhound-*, metrics-elkhound-*. Idempotent. Reads ELASTICSEARCH_URL,
 ELASTICSEARCH_API_KEY, ELASTICSEARCH_USERNAME/PASSWORD, ELASTICSEARCH_CA_FILE and
 ELKHOUND_RETENTION (default 30d), or the same keys of the YAML file.
+
+--print-roles   print the least-privilege role descriptors for the sidecar and the exporters
+                (writing), for setup and for report (reading), and how to make API keys with
+                them; needs no connection
 
 ${COMMON}`,
   dlq: `Usage: elkhound dlq list [--json] [--config <file>]
@@ -74,15 +79,23 @@ interface ParsedArguments {
   command: string[];
   configFile: string | undefined;
   json: boolean;
+  printRoles: boolean;
   help: boolean;
 }
 
 function parseArguments(argv: readonly string[]): ParsedArguments {
-  const parsed: ParsedArguments = { command: [], configFile: undefined, json: false, help: false };
+  const parsed: ParsedArguments = {
+    command: [],
+    configFile: undefined,
+    json: false,
+    printRoles: false,
+    help: false,
+  };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index] as string;
     if (argument === '--help' || argument === '-h') parsed.help = true;
     else if (argument === '--json') parsed.json = true;
+    else if (argument === '--print-roles') parsed.printRoles = true;
     else if (argument === '--config') {
       const file = argv[++index];
       if (file === undefined) throw new ConfigError('--config: expected a file path after it');
@@ -125,6 +138,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (parsed.help) {
     process.stdout.write(help);
+    return;
+  }
+  if (parsed.printRoles) {
+    if (command !== 'setup') {
+      process.stderr.write(`elkhound: --print-roles belongs to "elkhound setup"\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stdout.write(describeRoles());
     return;
   }
   let config: SidecarConfig;

@@ -31,6 +31,8 @@ export class ElasticsearchSink implements Sink {
   private readonly writer: BulkWriter;
   private readonly probe: ElasticsearchTransport;
   private lastRetryLog = 0;
+  private lastUnauthorizedLog = 0;
+  private lastUnauthorized: string | undefined;
 
   constructor(private readonly options: ElasticsearchSinkOptions) {
     this.writer = new BulkWriter({
@@ -72,6 +74,17 @@ export class ElasticsearchSink implements Sink {
           'error.message': event.cause,
         });
       },
+      onUnauthorized: (problem) => {
+        // An error, not a warning: nothing is lost, but nothing is written until a person acts.
+        // Logged when it changes and otherwise once a minute.
+        const now = Date.now();
+        if (problem === this.lastUnauthorized && now - this.lastUnauthorizedLog < 60_000) return;
+        this.lastUnauthorized = problem;
+        this.lastUnauthorizedLog = now;
+        options.logger.error('Elasticsearch refuses to write with these credentials', {
+          'error.message': problem,
+        });
+      },
     });
     this.probe = new ElasticsearchTransport({ ...options.connection, requestTimeoutMs: 5_000 });
   }
@@ -96,12 +109,19 @@ export class ElasticsearchSink implements Sink {
     }
   }
 
-  async ready(): Promise<boolean> {
+  async notReadyReason(): Promise<string | undefined> {
+    const problem = this.writer.authorizationProblem;
+    if (problem) return problem;
     try {
       const response = await this.probe.request({ method: 'GET', path: '/_cluster/health' });
-      return response.status === 200;
-    } catch {
-      return false;
+      // 403: reachable and authenticated; a key that may only write lacks the monitor privilege.
+      if (response.status === 200 || response.status === 403) return undefined;
+      if (response.status === 401) {
+        return `Elasticsearch refused the credentials (401): ${(JSON.stringify(response.body) ?? '').slice(0, 300)}`;
+      }
+      return `Elasticsearch answered ${response.status} to GET /_cluster/health`;
+    } catch (error) {
+      return `Elasticsearch not reachable: ${(error as Error).message}`;
     }
   }
 

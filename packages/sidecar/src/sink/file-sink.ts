@@ -95,8 +95,8 @@ export class FileSink implements Sink {
     await rename(base, `${base}.1`);
   }
 
-  async ready(): Promise<boolean> {
-    return exists(this.options.directory);
+  async notReadyReason(): Promise<string | undefined> {
+    return (await exists(this.options.directory)) ? undefined : 'file sink directory missing';
   }
 
   counters(): Record<'indexed' | 'duplicates' | 'retried' | 'rejected', number> {

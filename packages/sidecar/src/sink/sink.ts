@@ -10,7 +10,8 @@ export interface Sink {
    * dead-lettered. Rejects only when stopped by `signal`; the queue then keeps the documents.
    */
   send(documents: readonly EcsDocument[], signal: AbortSignal): Promise<void>;
-  ready(): Promise<boolean>;
+  /** Why it cannot take documents now (for /readyz), or undefined when it can. */
+  notReadyReason(): Promise<string | undefined>;
   /** Counters for /metrics. */
   counters(): Record<'indexed' | 'duplicates' | 'retried' | 'rejected', number>;
   close(): Promise<void>;
