@@ -16,7 +16,7 @@ import { Ingest } from './receiver/ingest';
 import { SelfMetrics } from './self-metrics';
 import { ElasticsearchSink } from './sink/elasticsearch-sink';
 import { FileSink } from './sink/file-sink';
-import type { Sink } from './sink/sink';
+import { sinkGauges, type Sink } from './sink/sink';
 
 /**
  * `elkhound sidecar`: receivers → durable queue → consumer → sink (Elasticsearch or NDJSON
@@ -212,24 +212,8 @@ export class Sidecar {
   }
 
   private gauges(): ReturnType<SelfMetrics['gauges']> {
-    const counters = this.sink.counters();
     return [
-      {
-        name: 'elkhound_documents_total',
-        help: 'Documents settled by the sink, by outcome.',
-        type: 'counter',
-        samples: [
-          { labels: { outcome: 'indexed' }, value: counters.indexed },
-          { labels: { outcome: 'duplicate' }, value: counters.duplicates },
-          { labels: { outcome: 'dead_lettered' }, value: counters.rejected },
-        ],
-      },
-      {
-        name: 'elkhound_documents_retried_total',
-        help: 'Document attempts sent again after 429, 5xx or a network error.',
-        type: 'counter',
-        samples: [{ labels: {}, value: counters.retried }],
-      },
+      ...sinkGauges(this.sink),
       {
         name: 'elkhound_queue_bytes',
         help: 'Bytes in the on-disk queue not yet acknowledged.',

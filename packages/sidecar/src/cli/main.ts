@@ -3,7 +3,7 @@ import { BulkWriter, describeRoles, setupElasticsearch } from '@elkhound/exporte
 import { runReport } from '@elkhound/report';
 import { ConfigError, loadConfig, optionsHelp, type SidecarConfig } from '../config';
 import { DeadLetterQueue } from '../dlq/dead-letter-queue';
-import { createLogger, errorFields } from '../log';
+import { createLogger, errorFields, type Logger } from '../log';
 import { Sidecar } from '../sidecar';
 
 const USAGE = `Usage: elkhound <command> [options]
@@ -183,6 +183,23 @@ async function runSidecar(config: SidecarConfig): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  stopOnSignals(sidecar, config, logger);
+}
+
+async function runConsume(config: SidecarConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  // Loaded here: the Kafka client costs ~58 MiB of RSS, which no other command needs.
+  const { ConsumeService } = await import('../kafka/consume-command.js');
+  const service = await ConsumeService.start(config, logger);
+  stopOnSignals(service, config, logger);
+}
+
+/** SIGTERM / SIGINT: a graceful stop, then exit; whatever is not acknowledged stays queued. */
+function stopOnSignals(
+  running: { stop(): Promise<void> },
+  config: SidecarConfig,
+  logger: Logger,
+): void {
   const stop = (signal: string): void => {
     logger.info('stopping', { 'process.signal': signal });
     // A last resort, which also holds the event loop open while the shutdown awaits promises:
@@ -191,30 +208,7 @@ async function runSidecar(config: SidecarConfig): Promise<void> {
       logger.error('shutdown did not finish in time; exiting, the queue keeps the rest');
       process.exit(1);
     }, config.shutdownTimeoutMs + 10_000);
-    sidecar.stop().then(
-      () => {
-        clearTimeout(deadline);
-        process.exit(process.exitCode ?? 0);
-      },
-      (error: unknown) => {
-        logger.error('shutdown failed', errorFields(error));
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
-
-async function runConsume(config: SidecarConfig): Promise<void> {
-  const logger = createLogger(config.logLevel);
-  // Loaded here: the Kafka client costs ~58 MiB of RSS, which no other command needs.
-  const { ConsumeService } = await import('../kafka/consume-command.js');
-  const service = await ConsumeService.start(config, logger);
-  const stop = (signal: string): void => {
-    logger.info('stopping', { 'process.signal': signal });
-    const deadline = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 10_000);
-    service.stop().then(
+    running.stop().then(
       () => {
         clearTimeout(deadline);
         process.exit(process.exitCode ?? 0);

@@ -8,6 +8,7 @@ import { LATENCY_BUCKETS, SelfMetrics } from '../self-metrics';
 import { ElasticsearchSink } from '../sink/elasticsearch-sink';
 import { KafkaConsumerWorker } from './consumer-worker';
 import { RecordDeadLetters } from './record-dead-letters';
+import { sinkGauges } from '../sink/sink';
 
 /** A running `elkhound consume`: the worker, its sink and its /metrics server. */
 export class ConsumeService {
@@ -111,7 +112,6 @@ export class ConsumeService {
 
   private gauges(): ReturnType<SelfMetrics['gauges']> {
     const worker = this.worker;
-    const counters = this.sink.counters();
     return [
       {
         name: 'elkhound_kafka_consumed_records_total',
@@ -143,22 +143,7 @@ export class ConsumeService {
           value: entry.lag,
         })),
       },
-      {
-        name: 'elkhound_documents_total',
-        help: 'Documents settled by the sink, by outcome.',
-        type: 'counter',
-        samples: [
-          { labels: { outcome: 'indexed' }, value: counters.indexed },
-          { labels: { outcome: 'duplicate' }, value: counters.duplicates },
-          { labels: { outcome: 'dead_lettered' }, value: counters.rejected },
-        ],
-      },
-      {
-        name: 'elkhound_documents_retried_total',
-        help: 'Document attempts sent again after 429, 5xx or a network error.',
-        type: 'counter',
-        samples: [{ labels: {}, value: counters.retried }],
-      },
+      ...sinkGauges(this.sink),
     ];
   }
 
