@@ -78,7 +78,8 @@ export class EstimateWorker {
     done: EstimateCallback,
   ): void {
     const request: EstimateRequest = { id: this.nextId++, model, prompt, outputs };
-    const worker = this.start();
+    // While the process is exiting (beforeExit), nothing would wait for the worker's answer.
+    const worker = exiting ? undefined : this.start();
     if (!worker) {
       done(approximateUsage(prompt, outputs), 'fallback');
       return;
@@ -195,13 +196,24 @@ export class EstimateWorker {
 /** The process's estimate worker. */
 let shared = new EstimateWorker();
 let exitHooked = false;
+/**
+ * Set from beforeExit until the event loop turns again: an estimate asked for then (by code that
+ * ran on beforeExit) gets the fallback at once, as no handle keeps the process alive for it.
+ */
+let exiting = false;
+
+function onBeforeExit(): void {
+  exiting = true;
+  setImmediate(() => (exiting = false)).unref();
+  settlePendingEstimates();
+}
 
 export function estimateWorker(): EstimateWorker {
   if (!exitHooked) {
     exitHooked = true;
     // Before any flush-on-exit listener (auto-register's): a span still waiting for its count
     // ends with the fallback, in time to be exported.
-    process.prependListener('beforeExit', settlePendingEstimates);
+    process.prependListener('beforeExit', onBeforeExit);
   }
   return shared;
 }
