@@ -8,6 +8,7 @@ import type { ContentDestination, GenAIInstrumentationConfig, RedactionHook } fr
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 16_384;
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
+export const DEFAULT_ESTIMATE_TIMEOUT_MS = 100;
 
 export interface ResolvedConfig {
   captureContent: boolean;
@@ -23,6 +24,7 @@ export interface ResolvedConfig {
   streamIdleTimeoutMs: number;
   openaiStreamUsage: boolean;
   estimateUsage: boolean;
+  estimateTimeoutMs: number;
 }
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -132,6 +134,19 @@ export function resolveConfig(
     config.openaiStreamUsage,
   );
   const estimateUsage = switchOf('ELKHOUND_USAGE_ESTIMATE', 'estimateUsage', config.estimateUsage);
+  let estimateTimeoutMs = DEFAULT_ESTIMATE_TIMEOUT_MS;
+  const timeoutSetting = environment.ELKHOUND_USAGE_ESTIMATE_TIMEOUT_MS?.trim();
+  if (timeoutSetting) {
+    if (/^\d+$/.test(timeoutSetting)) estimateTimeoutMs = Number(timeoutSetting);
+    else reject('ELKHOUND_USAGE_ESTIMATE_TIMEOUT_MS', timeoutSetting, 'an integer >= 0');
+  }
+  estimateTimeoutMs = positiveInteger(
+    'estimateTimeoutMs',
+    config.estimateTimeoutMs,
+    estimateTimeoutMs,
+    0,
+    reject,
+  );
   let hashKey = environment.ELKHOUND_PROMPT_HASH_KEY || undefined;
   if (config.promptHashKey !== undefined) {
     if (typeof config.promptHashKey === 'string' && config.promptHashKey.length > 0)
@@ -187,6 +202,7 @@ export function resolveConfig(
       streamIdleTimeoutMs,
       openaiStreamUsage,
       estimateUsage,
+      estimateTimeoutMs,
     },
     problems,
   };

@@ -2,6 +2,7 @@ import { diag, type Attributes, type AttributeValue, type HrTime } from '@opente
 import type { PriceBook, PriceQuery, Usage } from '@elkhound/pricing';
 import { DefaultPricing } from './default-pricing';
 import { costAttributes } from './cost';
+import { settlePendingEstimates } from './estimator';
 import * as semconv from './semconv';
 import { StatelessProcessor } from './stateless-processor';
 
@@ -29,13 +30,25 @@ function count(value: AttributeValue | undefined): number | undefined {
  * `gen_ai.usage.*`, provider and models, when the span ends (`onEnding`, where an SDK span can
  * still be written: @opentelemetry/sdk-trace 2.1 and later). A span marked
  * `elkhound.usage.delegated` (its call is counted on Elkhound's span) is left alone: one call,
- * one cost. Register it before the exporting processors.
+ * one cost. Register it before the exporting processors: its forceFlush and shutdown also end,
+ * with the chars / 4 fallback, Elkhound's spans still waiting for a token count from the estimate
+ * worker, so that the exporting processors' flush (called after it) includes them.
  */
 export class GenAICostSpanProcessor extends StatelessProcessor {
   private readonly defaultPricing = new DefaultPricing();
 
   constructor(private readonly options: GenAICostSpanProcessorOptions = {}) {
     super();
+  }
+
+  override forceFlush(): Promise<void> {
+    settlePendingEstimates();
+    return super.forceFlush();
+  }
+
+  override shutdown(): Promise<void> {
+    settlePendingEstimates();
+    return super.shutdown();
   }
 
   onStart(): void {}

@@ -1,6 +1,7 @@
-// Token estimates for calls whose provider reported no usage. Counted when the span ends (never
-// per chunk), with the BPE encodings bundled in `gpt-tokenizer` (offline; loaded on the first
-// estimate, not at start-up: the o200k tables cost ~15 MB of heap and a second to load).
+// Token estimates for calls whose provider reported no usage. Counted after the span's call ended
+// (never per chunk), in the estimate worker thread (./estimate-worker, started by ./estimator),
+// with the BPE encodings bundled in `gpt-tokenizer` (offline; loaded there on the first estimate,
+// not at start-up: the o200k tables cost ~15 MB of heap and over half a second to load).
 // docs/pricing.md states the accuracy, measured by test/estimate.test.ts against the OpenAI API's
 // own counts.
 import { createRequire } from 'node:module';
@@ -32,6 +33,12 @@ const NO_SPECIAL_TOKENS = { disallowedSpecial: new Set<string>() };
 type Counter = (text: string) => number;
 const counters = new Map<EncodingName, Counter | null>();
 const load = createRequire(__filename);
+
+/** Loads both encodings now (the estimate worker does, before it says it is ready). */
+export function loadEncodings(): void {
+  counter('o200k_base');
+  counter('cl100k_base');
+}
 
 /** The encoding's counter, loaded once; null when the package cannot be loaded. */
 function counter(encoding: EncodingName): Counter | null {
@@ -97,6 +104,32 @@ export class TokenCounter {
     if (this.encodedCharacters === 0) return Math.ceil(characters / 4);
     return Math.ceil((characters * this.encodedTokens) / this.encodedCharacters);
   }
+}
+
+/**
+ * The fallback when no count comes from the worker in time (or it cannot run): characters / 4
+ * for every text, the tools as their JSON text, plus the chat framing; cheap enough for the main
+ * thread (no encoding is loaded).
+ */
+export function approximateUsage(
+  prompt: PromptTexts | undefined,
+  outputs: readonly string[] | undefined,
+): Usage | undefined {
+  if (!prompt) return undefined;
+  const quarter = (texts: readonly string[]) => {
+    let characters = 0;
+    for (const text of texts) characters += text.length;
+    return Math.ceil(characters / 4);
+  };
+  let inputTokens = prompt.framingTokens + quarter(prompt.texts);
+  if (prompt.tools && prompt.tools.length > 0) {
+    try {
+      inputTokens += quarter([JSON.stringify(prompt.tools)]);
+    } catch {
+      // A tool definition that cannot be serialised counts for nothing.
+    }
+  }
+  return { inputTokens, outputTokens: quarter(outputs ?? []) };
 }
 
 /** Estimated usage from the prompt's texts and the output texts, or undefined with nothing to count. */

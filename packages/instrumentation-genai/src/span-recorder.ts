@@ -21,7 +21,8 @@ import {
   type OutputMessage,
 } from './content';
 import { costAttributes, unpricedAttributes } from './cost';
-import { estimateUsage, type PromptTexts } from './estimate';
+import type { PromptTexts } from './estimate';
+import { estimateWorker } from './estimator';
 import { categorize, type ErrorCategory } from './errors';
 import type { GenAIMetrics } from './metrics';
 import * as semconv from './semconv';
@@ -73,6 +74,14 @@ export interface RecorderDependencies {
   pricing: () => PriceBook | undefined;
 }
 
+/** A performance.now() reading as the epoch time the SDK takes for a span's end. */
+function hrTimeOf(performanceMs: number): [number, number] {
+  const epochMs = performance.timeOrigin + performanceMs;
+  const seconds = Math.floor(epochMs / 1000);
+  const nanos = Math.min(999_999_999, Math.round((epochMs - seconds * 1000) * 1e6));
+  return [seconds, nanos];
+}
+
 /**
  * Streams (and responses) the app never reads to the end: a stream object collected by the
  * garbage collector ends its span from here. Its held value is the call, which never references
@@ -115,6 +124,8 @@ export class GenAICall {
   private cost: number | undefined;
   /** The usage recorded on the span: the provider's, or estimated. */
   private usage: Usage | undefined;
+  /** The estimate worker's counts (or the fallback), when the provider reported no usage. */
+  private estimated: Usage | undefined;
   /** Set by a stream observer: what was accumulated so far, for an abandoned stream. */
   partial: (() => GenAIResponse) | undefined;
 
@@ -231,14 +242,15 @@ export class GenAICall {
     this.ended = true;
     this.stopWatching();
     const endedAt = performance.now();
-    try {
-      const metricAttributes = this.recordResponse(response);
-      this.recordMetrics(endedAt, response, metricAttributes);
-      this.recordContent(response, undefined);
-    } catch (error) {
-      diag.error('elkhound: could not record a GenAI response', error);
-    }
-    this.span.end();
+    this.finish(response, endedAt, () => {
+      try {
+        const metricAttributes = this.recordResponse(response);
+        this.recordMetrics(endedAt, response, metricAttributes);
+        this.recordContent(response, undefined);
+      } catch (error) {
+        diag.error('elkhound: could not record a GenAI response', error);
+      }
+    });
   }
 
   /** Ends the span with the error; `category`, when given, overrides the one read off the error. */
@@ -247,33 +259,68 @@ export class GenAICall {
     this.ended = true;
     this.stopWatching();
     const endedAt = performance.now();
-    try {
-      let metricAttributes: Attributes;
-      if (partial) metricAttributes = this.recordResponse(partial);
-      else {
-        // Failed before any response: nothing the provider counted, nothing to estimate from.
-        this.span.setAttributes(unpricedAttributes('no_usage'));
-        metricAttributes = this.metricAttributes();
+    this.finish(partial, endedAt, () => {
+      try {
+        let metricAttributes: Attributes;
+        if (partial) metricAttributes = this.recordResponse(partial);
+        else {
+          // Failed before any response: nothing the provider counted, nothing to estimate from.
+          this.span.setAttributes(unpricedAttributes('no_usage'));
+          metricAttributes = this.metricAttributes();
+        }
+        const categorized = categorize(error);
+        const type = categorized.type;
+        this.span.setAttribute(semconv.ATTR_ERROR_TYPE, type);
+        this.span.setAttribute(
+          semconv.ATTR_ELKHOUND_ERROR_CATEGORY,
+          category ?? categorized.category,
+        );
+        const message = error instanceof Error ? error.message : String(error);
+        // The exception is reported once, as the conventions' `exception` log record (below),
+        // not also as a span event: two copies would be two error documents in Elasticsearch.
+        this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+        metricAttributes[semconv.ATTR_ERROR_TYPE] = type;
+        this.recordMetrics(endedAt, partial ?? {}, metricAttributes);
+        this.emitException(error, type, message);
+        this.recordContent(partial ?? {}, type);
+      } catch (failure) {
+        diag.error('elkhound: could not record a GenAI error', failure);
       }
-      const categorized = categorize(error);
-      const type = categorized.type;
-      this.span.setAttribute(semconv.ATTR_ERROR_TYPE, type);
-      this.span.setAttribute(
-        semconv.ATTR_ELKHOUND_ERROR_CATEGORY,
-        category ?? categorized.category,
-      );
-      const message = error instanceof Error ? error.message : String(error);
-      // The exception is reported once, as the conventions' `exception` log record (below), not
-      // also as a span event: two copies would be two error documents in Elasticsearch.
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message });
-      metricAttributes[semconv.ATTR_ERROR_TYPE] = type;
-      this.recordMetrics(endedAt, partial ?? {}, metricAttributes);
-      this.emitException(error, type, message);
-      this.recordContent(partial ?? {}, type);
-    } catch (failure) {
-      diag.error('elkhound: could not record a GenAI error', failure);
+    });
+  }
+
+  /**
+   * Records the call (`record`) and ends the span: now, or — when its usage must be estimated —
+   * once the estimate worker's counts (or the fallback) arrive, with the time the call ended.
+   * The application's thread only gathers the texts here; the counting happens in the worker.
+   */
+  private finish(response: GenAIResponse | undefined, endedAt: number, record: () => void): void {
+    const texts = response && !response.usage ? this.estimateTexts(response) : undefined;
+    if (!texts) {
+      record();
+      this.span.end();
+      return;
     }
-    this.span.end();
+    const endTime = hrTimeOf(endedAt);
+    try {
+      estimateWorker().estimate(
+        texts.model,
+        texts.prompt,
+        texts.outputs,
+        this.settings.estimateTimeoutMs,
+        (usage) => {
+          this.estimated = usage;
+          record();
+          this.span.end(endTime);
+        },
+      );
+    } catch (error) {
+      // Never reached (estimate settles every request), but a span must end even so.
+      diag.error('elkhound: could not estimate the tokens of a GenAI call', error);
+      if (!this.span.isRecording()) return;
+      record();
+      this.span.end(endTime);
+    }
   }
 
   private stopWatching(): void {
@@ -335,7 +382,7 @@ export class GenAICall {
     let usage = response.usage;
     let estimated = false;
     if (!usage) {
-      usage = this.estimate(response);
+      usage = this.estimated;
       estimated = usage !== undefined;
     }
     this.usage = usage;
@@ -365,20 +412,21 @@ export class GenAICall {
   }
 
   /**
-   * Usage counted from the request's texts and the output seen (for a stream left early or cut
-   * off, the text streamed until then), when the provider reported none. Done here, once, when
-   * the span ends.
+   * What the estimate worker counts, when the provider reported no usage: the request's texts
+   * and the output seen (for a stream left early or cut off, the text streamed until then).
    */
-  private estimate(response: GenAIResponse): Usage | undefined {
+  private estimateTexts(
+    response: GenAIResponse,
+  ): { model: string | undefined; prompt: PromptTexts; outputs: string[] | undefined } | undefined {
     const promptTexts = this.request.promptTexts;
     if (!this.settings.estimateUsage || !promptTexts) return undefined;
     try {
       const outputs = response.toolCallTexts?.length
         ? [...(response.outputs ?? []), ...response.toolCallTexts]
         : response.outputs;
-      return estimateUsage(response.model ?? this.request.model, promptTexts(), outputs);
+      return { model: response.model ?? this.request.model, prompt: promptTexts(), outputs };
     } catch (error) {
-      diag.error('elkhound: could not estimate the tokens of a GenAI call', error);
+      diag.error('elkhound: could not read the texts of a GenAI call for an estimate', error);
       return undefined;
     }
   }

@@ -67,4 +67,10 @@ export interface GenAIInstrumentationConfig extends InstrumentationConfig {
    * `ELKHOUND_USAGE_ESTIMATE=off` turns it off.
    */
   estimateUsage?: boolean;
+  /**
+   * How long a span waits for the estimate worker's token count (once the worker has loaded its
+   * encodings) before it ends with the chars / 4 fallback. Default 100 ms;
+   * `ELKHOUND_USAGE_ESTIMATE_TIMEOUT_MS`.
+   */
+  estimateTimeoutMs?: number;
 }

@@ -9,9 +9,9 @@ import {
   eventually,
   instrumentation,
   logs,
-  only,
   resetTelemetry,
   spans,
+  settledOnly,
 } from './support/telemetry';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
@@ -67,7 +67,7 @@ for (const sdk of SDKS) {
       } as Parameters<Client['messages']['create']>[0] & { stream?: false };
       const message = await client.messages.create(params);
       assert.equal(message.id, 'msg_01XFDUDYJgAACzvnptvVoYEL');
-      const span = only();
+      const span = await settledOnly();
       const a = span.attributes;
       assert.equal(span.name, `chat ${MODEL}`);
       assert.equal(span.kind, SpanKind.CLIENT);
@@ -122,7 +122,7 @@ for (const sdk of SDKS) {
         if (event.type === 'content_block_delta' && event.delta.type === 'text_delta')
           text += event.delta.text;
       assert.equal(text, 'Your order ships within two business days.');
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.request.stream'], true);
       assert.equal(a['gen_ai.response.id'], 'msg_014p7gG3wDgGV9EUtLvnow3U');
       assert.deepEqual(a['gen_ai.response.finish_reasons'], ['end_turn']);
@@ -140,7 +140,7 @@ for (const sdk of SDKS) {
         system: SYSTEM,
         messages: MESSAGES,
       });
-      const plain = only().attributes['elkhound.prompt.hash'];
+      const plain = (await settledOnly()).attributes['elkhound.prompt.hash'];
       resetTelemetry();
       const stream = await client.messages.create({
         model: MODEL,
@@ -150,7 +150,7 @@ for (const sdk of SDKS) {
         stream: true,
       });
       for await (const event of stream) void event;
-      assert.equal(only().attributes['elkhound.prompt.hash'], plain);
+      assert.equal((await settledOnly()).attributes['elkhound.prompt.hash'], plain);
     });
 
     it('messages.stream(): its events and finalMessage() work, and it is one span', async () => {
@@ -166,7 +166,7 @@ for (const sdk of SDKS) {
       assert.equal(streamed, 'Your order ships within two business days.');
       assert.equal(message.usage.output_tokens, 15);
       await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.usage.output_tokens'], 15);
       assert.deepEqual(a['gen_ai.response.finish_reasons'], ['end_turn']);
     });
@@ -180,7 +180,7 @@ for (const sdk of SDKS) {
         stream: true,
       });
       for await (const event of stream) void event;
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.usage.output_tokens'], 312);
       assert.equal(a['gen_ai.usage.input_tokens'], 86);
     });
@@ -195,7 +195,7 @@ for (const sdk of SDKS) {
           tools: TOOLS,
         });
         assert.equal(message.stop_reason, 'tool_use');
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         assert.deepEqual(a['gen_ai.response.finish_reasons'], ['tool_use']);
         const output = JSON.parse(String(a['gen_ai.output.messages'])) as Array<{
           parts: Array<Record<string, unknown>>;
@@ -235,7 +235,7 @@ for (const sdk of SDKS) {
         );
         assert.ok(error instanceof Anthropic.APIError, String(error));
         assert.equal((error as { status?: number }).status, status);
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.status.code, SpanStatusCode.ERROR);
         assert.equal(span.attributes['elkhound.error.category'], category);
         assert.equal(span.attributes['error.type'], (error as Error).constructor.name);
@@ -256,7 +256,7 @@ for (const sdk of SDKS) {
         })(),
       );
       assert.ok(error instanceof Error);
-      const span = only();
+      const span = await settledOnly();
       assert.equal(span.status.code, SpanStatusCode.ERROR);
       assert.equal(span.attributes['elkhound.error.category'], 'server_error');
       assert.equal(span.attributes['gen_ai.response.id'], 'msg_01StreamErr');
@@ -270,7 +270,10 @@ for (const sdk of SDKS) {
         stream: true,
       });
       for await (const event of stream) if (event.type === 'content_block_delta') break;
-      assert.equal(only().attributes['gen_ai.response.id'], 'msg_014p7gG3wDgGV9EUtLvnow3U');
+      assert.equal(
+        (await settledOnly()).attributes['gen_ai.response.id'],
+        'msg_014p7gG3wDgGV9EUtLvnow3U',
+      );
       resetTelemetry();
       const controller = new AbortController();
       const slow = await client.messages.create(
@@ -287,7 +290,7 @@ for (const sdk of SDKS) {
       })();
       await reading.catch(() => undefined);
       await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-      assert.equal(only().attributes['elkhound.error.category'], 'cancelled');
+      assert.equal((await settledOnly()).attributes['elkhound.error.category'], 'cancelled');
     });
   });
 }

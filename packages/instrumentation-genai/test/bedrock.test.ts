@@ -6,7 +6,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { FakeBedrock } from '@elkhound/test-support';
 import { bedrockModel } from '../src/providers/bedrock/index';
 import { loadVersions } from './support/sdks';
-import { eventually, only, resetTelemetry, spans } from './support/telemetry';
+import { eventually, resetTelemetry, spans, settledOnly } from './support/telemetry';
 
 type BedrockModule = typeof import('@aws-sdk/client-bedrock-runtime');
 
@@ -65,7 +65,7 @@ for (const sdk of SDKS) {
         }),
       );
       assert.equal(output.stopReason, 'end_turn');
-      const span = only();
+      const span = await settledOnly();
       const a = span.attributes;
       assert.equal(span.name, 'chat anthropic.claude-3-5-haiku-20241022-v1:0');
       assert.equal(span.kind, SpanKind.CLIENT);
@@ -100,7 +100,7 @@ for (const sdk of SDKS) {
       for await (const event of output.stream ?? [])
         text += event.contentBlockDelta?.delta?.text ?? '';
       assert.equal(text, 'Your order ships within two business days.');
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.request.stream'], true);
       assert.equal(a['gen_ai.usage.input_tokens'], 30);
       assert.equal(a['gen_ai.usage.output_tokens'], 11);
@@ -127,7 +127,7 @@ for (const sdk of SDKS) {
           }),
         );
         assert.match(decoder.decode(result.body), /two business days/);
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         assert.equal(a['gen_ai.usage.input_tokens'], input);
         assert.equal(a['gen_ai.usage.output_tokens'], output);
         assert.deepEqual(a['gen_ai.response.finish_reasons'], [reason]);
@@ -149,7 +149,7 @@ for (const sdk of SDKS) {
       let events = 0;
       for await (const event of result.body ?? []) if (event.chunk?.bytes) events++;
       assert.equal(events, 7);
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.response.id'], 'msg_bdrk_01StreamA');
       assert.equal(a['gen_ai.usage.input_tokens'], 22);
       assert.equal(a['gen_ai.usage.output_tokens'], 12);
@@ -206,7 +206,7 @@ for (const sdk of SDKS) {
           ),
         );
         assert.equal((error as Error).name, name);
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.status.code, SpanStatusCode.ERROR);
         assert.equal(span.attributes['elkhound.error.category'], category);
       });

@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { calcPrice } from '@pydantic/genai-prices';
 import { FakeCohere } from '@elkhound/test-support';
 import { loadVersions } from './support/sdks';
-import { eventually, only, resetTelemetry, spans } from './support/telemetry';
+import { eventually, resetTelemetry, spans, settledOnly, settledSpans } from './support/telemetry';
 
 type CohereModule = typeof import('cohere-ai');
 
@@ -39,7 +39,7 @@ for (const sdk of SDKS) {
         temperature: 0.3,
       });
       assert.match(response.text, /two business days/);
-      const span = only();
+      const span = await settledOnly();
       const a = span.attributes;
       assert.equal(span.name, `chat ${MODEL}`);
       assert.equal(span.kind, SpanKind.CLIENT);
@@ -63,7 +63,7 @@ for (const sdk of SDKS) {
       for await (const event of stream)
         if (event.eventType === 'text-generation') text += event.text;
       assert.equal(text, 'Your order ships within two business days.');
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.request.stream'], true);
       assert.equal(a['gen_ai.usage.output_tokens'], 9);
       assert.deepEqual(a['gen_ai.response.finish_reasons'], ['complete']);
@@ -76,7 +76,7 @@ for (const sdk of SDKS) {
         messages: [{ role: 'user', content: 'When will my order ship?' }],
       });
       assert.equal(response.finishReason, 'COMPLETE');
-      const plain = only().attributes;
+      const plain = (await settledOnly()).attributes;
       assert.equal(plain['gen_ai.response.id'], 'c14c80c3-18eb-4519-9460-6c92edd8cfb4');
       assert.equal(plain['gen_ai.usage.input_tokens'], 14);
       resetTelemetry();
@@ -88,7 +88,7 @@ for (const sdk of SDKS) {
       for await (const event of stream)
         if (event.type === 'content-delta') text += event.delta?.message?.content?.text ?? '';
       assert.equal(text, 'Your order ships within two business days.');
-      const streamed = only().attributes;
+      const streamed = (await settledOnly()).attributes;
       assert.equal(streamed['gen_ai.response.id'], '29f14a5a-11de-4cae-9800-25e4747408ea');
       assert.equal(streamed['gen_ai.usage.output_tokens'], 9);
       assert.equal(plain['elkhound.prompt.hash'], streamed['elkhound.prompt.hash']);
@@ -121,7 +121,7 @@ for (const sdk of SDKS) {
         documents: ['returns', 'shipping times'],
         topN: 2,
       });
-      const finished = spans.getFinishedSpans();
+      const finished = await settledSpans();
       assert.deepEqual(
         finished.map((span) => span.name),
         ['embeddings embed-english-v3.0', 'embeddings embed-english-v3.0', 'rerank rerank-v3.5'],
@@ -146,7 +146,7 @@ for (const sdk of SDKS) {
           }),
         );
         assert.ok(error instanceof Error);
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.status.code, SpanStatusCode.ERROR);
         assert.equal(span.attributes['elkhound.error.category'], category);
       });

@@ -5,7 +5,13 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { calcPrice } from '@pydantic/genai-prices';
 import { FakeOpenAI } from '@elkhound/test-support';
-import { only, resetTelemetry, spans, tracerProvider } from './support/telemetry';
+import {
+  resetTelemetry,
+  spans,
+  tracerProvider,
+  settledOnly,
+  settledSpans,
+} from './support/telemetry';
 
 type OpenAIModule = typeof import('openai');
 const here = createRequire(__filename);
@@ -52,7 +58,7 @@ describe('no double counting: the Vercel AI SDK with its OpenTelemetry integrati
       experimental_telemetry: { isEnabled: true },
     });
     assert.match(result.text, /two items/);
-    const finished = spans.getFinishedSpans();
+    const finished = await settledSpans();
     assert.ok(
       finished.some((span) => span.name.startsWith('invoke_agent')),
       finished.map((span) => span.name).join(', '),
@@ -131,7 +137,7 @@ describe('no double counting: the Vercel AI SDK with its OpenTelemetry integrati
       prompt: 'Summarise my order',
       experimental_telemetry: { isEnabled: true },
     });
-    const finished = spans.getFinishedSpans();
+    const finished = await settledSpans();
     const calls = counted(finished);
     assert.equal(
       calls.length,
@@ -158,7 +164,7 @@ describe('no double counting: the Vercel AI SDK with its OpenTelemetry integrati
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: 'hi' }],
     });
-    assert.equal(only().attributes['elkhound.usage.delegated'], undefined);
+    assert.equal((await settledOnly()).attributes['elkhound.usage.delegated'], undefined);
     assert.equal(counted(spans.getFinishedSpans()).length, 1);
   });
 });

@@ -13,9 +13,10 @@ import {
   diagnostics,
   eventually,
   instrumentation,
-  only,
   resetTelemetry,
   spans,
+  settledOnly,
+  settledSpans,
 } from './support/telemetry';
 
 type GoogleModule = typeof import('@google/genai');
@@ -53,7 +54,7 @@ describe('google genai (@google/genai, CommonJS)', function () {
       config: { systemInstruction: SYSTEM, temperature: 0.3, topK: 20, maxOutputTokens: 512 },
     });
     assert.match(response.text ?? '', /two business days/);
-    const span = only();
+    const span = await settledOnly();
     const a = span.attributes;
     assert.equal(span.name, `chat ${MODEL}`);
     assert.equal(span.kind, SpanKind.CLIENT);
@@ -96,7 +97,7 @@ describe('google genai (@google/genai, CommonJS)', function () {
     let text = '';
     for await (const chunk of stream) text += chunk.text ?? '';
     assert.equal(text, 'Your order ships within two business days.');
-    const a = only().attributes;
+    const a = (await settledOnly()).attributes;
     assert.equal(a['gen_ai.request.stream'], true);
     assert.equal(a['gen_ai.response.id'], 'nFsjaNKiMN2f1dkPgcXn4Ao');
     assert.equal(a['gen_ai.usage.input_tokens'], 30);
@@ -112,14 +113,14 @@ describe('google genai (@google/genai, CommonJS)', function () {
     });
     for await (const chunk of stream) if (chunk.text) break;
     await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-    assert.equal(only().attributes['gen_ai.response.id'], 'nFsjaNKiMN2f1dkPgcXn4Ao');
+    assert.equal((await settledOnly()).attributes['gen_ai.response.id'], 'nFsjaNKiMN2f1dkPgcXn4Ao');
   });
 
   it('chats: each sendMessage is one span, the history part of the prompt', async () => {
     const chat = ai.chats.create({ model: MODEL, config: { systemInstruction: SYSTEM } });
     await chat.sendMessage({ message: 'When will my order ship?' });
     await chat.sendMessage({ message: 'And the invoice?' });
-    const finished = spans.getFinishedSpans();
+    const finished = await settledSpans();
     assert.equal(finished.length, 2);
     assert.notEqual(
       finished[0]?.attributes['elkhound.prompt.hash'],
@@ -152,7 +153,7 @@ describe('google genai (@google/genai, CommonJS)', function () {
           automaticFunctionCalling: { disable: true },
         },
       });
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       const output = JSON.parse(String(a['gen_ai.output.messages'])) as Array<{ parts: unknown[] }>;
       assert.deepEqual(output[0]?.parts[0], {
         type: 'tool_call',
@@ -172,7 +173,7 @@ describe('google genai (@google/genai, CommonJS)', function () {
       contents: 'shipping times',
     });
     assert.equal(result.embeddings?.length, 1);
-    const span = only();
+    const span = await settledOnly();
     assert.equal(span.name, 'embeddings gemini-embedding-001');
     assert.equal(span.attributes['gen_ai.operation.name'], 'embeddings');
   });
@@ -190,7 +191,7 @@ describe('google genai (@google/genai, CommonJS)', function () {
         ai.models.generateContent({ model: MODEL, contents: `hello [fixture:${marker}]` }),
       );
       assert.ok(error instanceof google.ApiError, String(error));
-      const span = only();
+      const span = await settledOnly();
       assert.equal(span.status.code, SpanStatusCode.ERROR);
       assert.equal(span.attributes['elkhound.error.category'], category);
     });
@@ -217,7 +218,7 @@ describe('google genai (@google/genai, CommonJS)', function () {
     assert.equal((timedOut as Error).name, 'AbortError');
     assert.equal((cancelled as Error).name, 'AbortError');
     await eventually(() => assert.equal(spans.getFinishedSpans().length, 2));
-    const [first, second] = spans.getFinishedSpans();
+    const [first, second] = await settledSpans();
     assert.equal(first?.attributes['elkhound.error.category'], 'timeout');
     assert.equal(second?.attributes['elkhound.error.category'], 'cancelled');
     assert.equal(first?.status.code, SpanStatusCode.ERROR);
@@ -232,7 +233,7 @@ describe('google genai (@google/genai, CommonJS)', function () {
     await vertex.models
       .generateContent({ model: MODEL, contents: 'When will my order ship?' })
       .catch(() => undefined);
-    assert.equal(only().attributes['gen_ai.provider.name'], 'gcp.vertex_ai');
+    assert.equal((await settledOnly()).attributes['gen_ai.provider.name'], 'gcp.vertex_ai');
   });
 
   it('usage folding: thinking counted as output, cache inside input', () => {

@@ -8,7 +8,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { calcPrice } from '@pydantic/genai-prices';
 import { FakeMistral } from '@elkhound/test-support';
 import { copyOldest, loadOldest } from './support/sdks';
-import { diagnostics, eventually, only, resetTelemetry, spans } from './support/telemetry';
+import { diagnostics, eventually, resetTelemetry, spans, settledOnly } from './support/telemetry';
 
 type MistralModule = typeof import('mistralai-v1');
 
@@ -47,7 +47,7 @@ describe('mistral (@mistralai/mistralai 1.x, CommonJS)', function () {
       maxTokens: 256,
     });
     assert.match(String(result.choices?.[0]?.message?.content), /two business days/);
-    const span = only();
+    const span = await settledOnly();
     const a = span.attributes;
     assert.equal(span.name, `chat ${MODEL}`);
     assert.equal(span.kind, SpanKind.CLIENT);
@@ -73,7 +73,7 @@ describe('mistral (@mistralai/mistralai 1.x, CommonJS)', function () {
     let text = '';
     for await (const event of stream) text += String(event.data.choices[0]?.delta.content ?? '');
     assert.equal(text, 'Your order ships within two business days.');
-    const a = only().attributes;
+    const a = (await settledOnly()).attributes;
     assert.equal(a['gen_ai.request.stream'], true);
     assert.equal(a['gen_ai.usage.input_tokens'], 24);
     assert.equal(a['gen_ai.usage.output_tokens'], 11);
@@ -89,7 +89,7 @@ describe('mistral (@mistralai/mistralai 1.x, CommonJS)', function () {
 
   it(`${sdk.label} embeddings.create: an embeddings span with its tokens`, async () => {
     await client.embeddings.create({ model: 'mistral-embed', inputs: ['shipping times'] });
-    const span = only();
+    const span = await settledOnly();
     assert.equal(span.name, 'embeddings mistral-embed');
     assert.equal(span.attributes['gen_ai.usage.input_tokens'], 6);
     assert.ok((span.attributes['elkhound.cost.total'] as number) > 0);
@@ -109,7 +109,7 @@ describe('mistral (@mistralai/mistralai 1.x, CommonJS)', function () {
         }),
       );
       assert.ok(error instanceof Error);
-      const span = only();
+      const span = await settledOnly();
       assert.equal(span.status.code, SpanStatusCode.ERROR);
       assert.equal(span.attributes['elkhound.error.category'], category);
     });

@@ -9,9 +9,10 @@ import {
   histogram,
   instrumentation,
   logs,
-  only,
   resetTelemetry,
   spans,
+  settledOnly,
+  settledSpans,
 } from './support/telemetry';
 import { loadSdks, type OpenAIModule } from './support/sdks';
 
@@ -106,7 +107,7 @@ for (const sdk of SDKS) {
           stop: ['END'],
         });
         assert.equal(completion.choices[0]?.message.content, ANSWER);
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.name, 'chat gpt-4o-mini');
         assert.equal(span.kind, SpanKind.CLIENT);
         const a = span.attributes;
@@ -168,7 +169,7 @@ for (const sdk of SDKS) {
           .withResponse();
         assert.equal(data.id, 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT');
         assert.equal(response.status, 200);
-        assert.equal(only().attributes['gen_ai.usage.input_tokens'], 1240);
+        assert.equal((await settledOnly()).attributes['gen_ai.usage.input_tokens'], 1240);
         resetTelemetry();
         const raw = await client.chat.completions
           .create({ model: 'gpt-4o-mini', messages: PROMPT })
@@ -178,11 +179,11 @@ for (const sdk of SDKS) {
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
         // Read from a copy of the body: the span has the usage, the app its untouched body.
         assert.equal(
-          only().attributes['gen_ai.response.id'],
+          (await settledOnly()).attributes['gen_ai.response.id'],
           'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
         );
-        assert.equal(only().attributes['gen_ai.usage.input_tokens'], 1240);
-        assert.ok(Number(only().attributes['elkhound.cost.total']) > 0);
+        assert.equal((await settledOnly()).attributes['gen_ai.usage.input_tokens'], 1240);
+        assert.ok(Number((await settledOnly()).attributes['elkhound.cost.total']) > 0);
       });
 
       it('records tool calls, and content capture shows the call and the tool definitions', async () => {
@@ -193,7 +194,7 @@ for (const sdk of SDKS) {
           tools: TOOLS,
         });
         assert.equal(completion.choices[0]?.message.tool_calls?.[0]?.id, 'call_62136354');
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         assert.deepEqual(a['gen_ai.response.finish_reasons'], ['tool_calls']);
         assert.deepEqual(JSON.parse(String(a['gen_ai.output.messages'])), [
           {
@@ -224,7 +225,7 @@ for (const sdk of SDKS) {
 
       it('records n > 1 choices and JSON output', async () => {
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT, n: 2 });
-        const two = only().attributes;
+        const two = (await settledOnly()).attributes;
         assert.equal(two['gen_ai.request.choice.count'], 2);
         assert.deepEqual(two['gen_ai.response.finish_reasons'], ['stop', 'length']);
         resetTelemetry();
@@ -238,14 +239,14 @@ for (const sdk of SDKS) {
           total: 42,
           currency: 'EUR',
         });
-        assert.equal(only().attributes['gen_ai.output.type'], 'json');
+        assert.equal((await settledOnly()).attributes['gen_ai.output.type'], 'json');
       });
     });
 
     describe('chat completion streams', () => {
       it('records a stream with include_usage: one span, time to first chunk, chunk metrics, usage, and the same hashes as without streaming', async () => {
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT });
-        const plain = only();
+        const plain = await settledOnly();
         resetTelemetry();
         await collectMetrics();
         const stream = await client.chat.completions.create({
@@ -259,15 +260,11 @@ for (const sdk of SDKS) {
         for await (const chunk of stream) {
           chunks++;
           text += chunk.choices[0]?.delta.content ?? '';
-          assert.equal(
-            spans.getFinishedSpans().length,
-            0,
-            'the span stays open while the app reads',
-          );
+          assert.equal((await settledSpans()).length, 0, 'the span stays open while the app reads');
         }
         assert.equal(text, ANSWER);
         assert.equal(chunks, 7);
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         assert.equal(a['gen_ai.request.stream'], true);
         assert.equal(a['gen_ai.usage.input_tokens'], 1240);
         assert.equal(a['gen_ai.usage.output_tokens'], 96);
@@ -307,7 +304,7 @@ for (const sdk of SDKS) {
           stream: true,
         });
         for await (const chunk of noUsage) void chunk;
-        const withoutUsage = only();
+        const withoutUsage = await settledOnly();
         // The local server is not a host known to accept stream_options: estimated (o200k),
         // prompt = 2 messages × 3 + 3 priming + "system" + "user" (1 each) + 6 + 5 (the contents).
         assert.equal(withoutUsage.attributes['gen_ai.usage.input_tokens'], 22);
@@ -329,7 +326,7 @@ for (const sdk of SDKS) {
           void chunk;
           if (++read === 2) break;
         }
-        const broken = only();
+        const broken = await settledOnly();
         assert.equal(broken.status.code, SpanStatusCode.UNSET);
         // The output estimate covers what was streamed before the break: "Your order".
         assert.equal(broken.attributes['gen_ai.usage.output_tokens'], 2);
@@ -354,7 +351,7 @@ for (const sdk of SDKS) {
         for await (const chunk of right) if (chunk) rightChunks++;
         assert.equal(leftChunks, 7);
         assert.equal(rightChunks, 7);
-        assert.equal(only().attributes['gen_ai.usage.output_tokens'], 96);
+        assert.equal((await settledOnly()).attributes['gen_ai.usage.output_tokens'], 96);
         resetTelemetry();
 
         const readable = (
@@ -373,7 +370,7 @@ for (const sdk of SDKS) {
           lines++;
         }
         assert.equal(lines, 7);
-        assert.equal(only().attributes['gen_ai.usage.output_tokens'], 96);
+        assert.equal((await settledOnly()).attributes['gen_ai.usage.output_tokens'], 96);
       });
 
       it('assembles streamed tool calls when content is captured', async () => {
@@ -385,7 +382,7 @@ for (const sdk of SDKS) {
           stream: true,
         });
         for await (const chunk of stream) void chunk;
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         assert.deepEqual(a['gen_ai.response.finish_reasons'], ['tool_calls']);
         assert.equal(a['gen_ai.usage.input_tokens'], 82);
         const output = JSON.parse(String(a['gen_ai.output.messages'])) as unknown;
@@ -422,7 +419,7 @@ for (const sdk of SDKS) {
         })();
         assert.equal(text, 'Your order');
         assert.ok(failure instanceof OpenAI.APIError);
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.status.code, SpanStatusCode.ERROR);
         assert.equal(span.attributes['error.type'], 'APIError');
         assert.equal(span.attributes['gen_ai.response.id'], 'chatcmpl-B9MBtErrCjcvOU2jLn4n572');
@@ -456,7 +453,7 @@ for (const sdk of SDKS) {
         const thrown = await reading;
         // openai ends the loop quietly on abort (v4) or throws APIUserAbortError (later).
         if (thrown !== undefined) assert.match((thrown as Error).constructor.name, /Abort/);
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.status.code, SpanStatusCode.ERROR);
         assert.equal(span.attributes['elkhound.error.category'], 'cancelled');
       });
@@ -470,7 +467,7 @@ for (const sdk of SDKS) {
         });
         assert.equal(spans.getFinishedSpans().length, 0);
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-        assert.equal(only().attributes['elkhound.stream.abandoned'], true);
+        assert.equal((await settledOnly()).attributes['elkhound.stream.abandoned'], true);
         stream.controller.abort();
       });
 
@@ -494,7 +491,7 @@ for (const sdk of SDKS) {
         assert.equal(spans.getFinishedSpans().length, 0);
         controller.abort();
         await waiting;
-        assert.equal(only().attributes['elkhound.error.category'], 'cancelled');
+        assert.equal((await settledOnly()).attributes['elkhound.error.category'], 'cancelled');
       });
 
       it('keeps chat.completions.stream() and runTools() working, with one span per model call', async () => {
@@ -508,7 +505,7 @@ for (const sdk of SDKS) {
         assert.equal(final.choices[0]?.message.content, ANSWER);
         assert.equal(deltas, ANSWER);
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-        assert.equal(only().attributes['gen_ai.request.stream'], true);
+        assert.equal((await settledOnly()).attributes['gen_ai.request.stream'], true);
         resetTelemetry();
 
         const calls: string[] = [];
@@ -535,7 +532,7 @@ for (const sdk of SDKS) {
         assert.equal(content, ANSWER);
         assert.deepEqual(calls, ['A-1001']);
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 2));
-        const finished = spans.getFinishedSpans();
+        const finished = await settledSpans();
         assert.equal(finished.length, 2, 'one span per model call');
         assert.deepEqual(
           finished.map((span) => span.attributes['gen_ai.response.finish_reasons']),
@@ -553,7 +550,7 @@ for (const sdk of SDKS) {
           max_output_tokens: 300,
         });
         assert.equal(response.output_text, ANSWER);
-        const plain = only();
+        const plain = await settledOnly();
         const a = plain.attributes;
         assert.equal(plain.name, 'chat gpt-4o-mini');
         assert.equal(a['gen_ai.operation.name'], 'chat');
@@ -581,7 +578,7 @@ for (const sdk of SDKS) {
         for await (const event of stream) types.push(event.type);
         assert.equal(types[0], 'response.created');
         assert.equal(types[types.length - 1], 'response.completed');
-        const streamed = only().attributes;
+        const streamed = (await settledOnly()).attributes;
         assert.equal(streamed['gen_ai.request.stream'], true);
         assert.equal(streamed['gen_ai.usage.reasoning.output_tokens'], 64);
         assert.ok((streamed['gen_ai.response.time_to_first_chunk'] as number) > 0);
@@ -600,7 +597,7 @@ for (const sdk of SDKS) {
         assert.equal(final.id, 'resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b');
         // The helper resolves on the completed event, before its loop reads the end of the stream.
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.attributes['gen_ai.request.stream'], true);
         assert.equal(span.attributes['gen_ai.usage.output_tokens'], 96);
       });
@@ -614,7 +611,7 @@ for (const sdk of SDKS) {
         dimensions: 4,
       });
       assert.equal(result.data.length, 1);
-      const span = only();
+      const span = await settledOnly();
       assert.equal(span.name, 'embeddings text-embedding-3-small');
       assert.equal(span.attributes['gen_ai.operation.name'], 'embeddings');
       assert.deepEqual(span.attributes['gen_ai.request.encoding_formats'], ['float']);
@@ -650,7 +647,7 @@ for (const sdk of SDKS) {
           assert.equal(failure.status, bare.status);
           assert.equal(failure.constructor.name, errorClass);
           await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-          const span = only();
+          const span = await settledOnly();
           assert.equal(span.status.code, SpanStatusCode.ERROR);
           assert.equal(span.attributes['error.type'], errorClass);
           assert.equal(span.attributes['elkhound.error.category'], category, marker);
@@ -677,7 +674,7 @@ for (const sdk of SDKS) {
         const failure = await rejection(pending);
         assert.equal((failure as Error).constructor.name, 'APIUserAbortError');
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-        assert.equal(only().attributes['elkhound.error.category'], 'cancelled');
+        assert.equal((await settledOnly()).attributes['elkhound.error.category'], 'cancelled');
       });
 
       it('categorises a client timeout and an unreachable server', async () => {
@@ -695,7 +692,7 @@ for (const sdk of SDKS) {
         );
         assert.equal((timedOut as Error).constructor.name, 'APIConnectionTimeoutError');
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-        assert.equal(only().attributes['elkhound.error.category'], 'timeout');
+        assert.equal((await settledOnly()).attributes['elkhound.error.category'], 'timeout');
         resetTelemetry();
 
         const unreachable = new OpenAI({
@@ -708,7 +705,7 @@ for (const sdk of SDKS) {
         );
         assert.equal((refused as Error).constructor.name, 'APIConnectionError');
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.attributes['elkhound.error.category'], 'network_error');
         assert.equal(span.attributes['error.type'], 'APIConnectionError');
         assert.equal(span.attributes['server.port'], 9);
@@ -723,7 +720,7 @@ for (const sdk of SDKS) {
         );
         assert.ok(failure instanceof Error);
         await eventually(() => assert.equal(spans.getFinishedSpans().length, 1));
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.status.code, SpanStatusCode.ERROR);
         assert.equal(span.attributes['elkhound.error.category'], 'parsing_error');
       });
@@ -748,7 +745,7 @@ for (const sdk of SDKS) {
             fetch: redirectTo(server),
           });
           await remote.chat.completions.create({ model: 'some-model', messages: PROMPT });
-          const a = only().attributes;
+          const a = (await settledOnly()).attributes;
           assert.equal(a['gen_ai.provider.name'], provider, baseURL);
           assert.equal(a['server.address'], new URL(baseURL).hostname);
           assert.equal(a['server.port'], port);
@@ -762,7 +759,7 @@ for (const sdk of SDKS) {
           fetch: redirectTo(server),
         });
         await mapped.chat.completions.create({ model: 'llama-3.3-70b', messages: PROMPT });
-        assert.equal(only().attributes['gen_ai.provider.name'], 'groq');
+        assert.equal((await settledOnly()).attributes['gen_ai.provider.name'], 'groq');
       });
 
       it('records calls through AzureOpenAI as azure.ai.openai with the real endpoint', async () => {
@@ -782,7 +779,7 @@ for (const sdk of SDKS) {
         const request = server.requests[server.requests.length - 1];
         assert.equal(request?.path, '/openai/deployments/gpt-4o-mini/chat/completions');
         assert.equal(request?.query.get('api-version'), '2024-10-21');
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         assert.equal(a['gen_ai.provider.name'], 'azure.ai.openai');
         assert.equal(a['server.address'], 'contoso-eu.openai.azure.com');
         assert.equal(a['server.port'], 443);
@@ -804,7 +801,7 @@ for (const sdk of SDKS) {
 
       it('is off by default: no content attributes and no details event', async () => {
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PRIVATE });
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         for (const key of Object.keys(a)) assert.doesNotMatch(key, /messages|instructions/);
         assert.equal(logs.getFinishedLogRecords().length, 0);
       });
@@ -812,7 +809,7 @@ for (const sdk of SDKS) {
       it('records redacted content on the span in the conventions message schema', async () => {
         instrumentation.setConfig({ captureMessageContent: true });
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PRIVATE });
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         assert.deepEqual(JSON.parse(String(a['gen_ai.system_instructions'])), [
           { type: 'text', content: 'You are the checkout assistant.' },
         ]);
@@ -834,7 +831,7 @@ for (const sdk of SDKS) {
           stream_options: { include_usage: true },
         });
         for await (const chunk of stream) void chunk;
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.attributes['gen_ai.input.messages'], undefined);
         const [record] = logs.getFinishedLogRecords();
         assert.equal(record?.eventName, 'gen_ai.client.inference.operation.details');
@@ -860,7 +857,7 @@ for (const sdk of SDKS) {
           },
         });
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT });
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         const system = JSON.parse(String(a['gen_ai.system_instructions'])) as Array<{
           content: string;
         }>;
@@ -879,7 +876,7 @@ for (const sdk of SDKS) {
           messages: PRIVATE,
         });
         assert.equal(completion.choices[0]?.message.content, ANSWER);
-        const failed = only().attributes;
+        const failed = (await settledOnly()).attributes;
         assert.doesNotMatch(String(failed['gen_ai.input.messages']), /ana|Summarise/);
         assert.match(String(failed['gen_ai.input.messages']), /\[redaction failed\]/);
         assert.equal(failed['gen_ai.usage.input_tokens'], 1240);
@@ -899,7 +896,7 @@ for (const sdk of SDKS) {
           messages: PROMPT,
         });
         assert.equal(completion.id, 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT');
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.attributes['elkhound.cost.total'], undefined);
         assert.equal(span.attributes['gen_ai.usage.input_tokens'], 1240);
         assert.ok(
@@ -909,7 +906,7 @@ for (const sdk of SDKS) {
 
       it('marks an unknown model unpriced, never a cost of 0', async () => {
         await client.chat.completions.create({ model: 'my-finetune-xyz', messages: PROMPT });
-        const span = only();
+        const span = await settledOnly();
         assert.equal(span.attributes['gen_ai.response.model'], 'my-finetune-xyz');
         assert.equal(span.attributes['elkhound.cost.unpriced'], true);
         assert.equal(span.attributes['elkhound.cost.total'], undefined);
@@ -927,7 +924,7 @@ for (const sdk of SDKS) {
             { role: 'user', content: 'Hi' },
           ],
         });
-        const span = only();
+        const span = await settledOnly();
         assert.equal(
           span.attributes['elkhound.prompt.hash'],
           'sha256:bd21d9eec31a4604b7618a04321c3f65534da102b545ea9481e7660f54331283',
@@ -940,7 +937,7 @@ for (const sdk of SDKS) {
 
       it('changes the hash with one character, and hashes with HMAC or not at all', async () => {
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT });
-        const before = only().attributes['elkhound.prompt.hash'];
+        const before = (await settledOnly()).attributes['elkhound.prompt.hash'];
         resetTelemetry();
         await client.chat.completions.create({
           model: 'gpt-4o-mini',
@@ -949,20 +946,20 @@ for (const sdk of SDKS) {
             { role: 'user', content: 'Summarise my order!' },
           ],
         });
-        const after = only().attributes;
+        const after = (await settledOnly()).attributes;
         assert.notEqual(after['elkhound.prompt.hash'], before);
         assert.notEqual(after['elkhound.prompt.system_hash'], undefined);
         resetTelemetry();
         instrumentation.setConfig({ promptHashKey: 'secret' });
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT });
         assert.match(
-          String(only().attributes['elkhound.prompt.hash']),
+          String((await settledOnly()).attributes['elkhound.prompt.hash']),
           /^hmac-sha256:[0-9a-f]{64}$/,
         );
         resetTelemetry();
         instrumentation.setConfig({ promptHash: false });
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT });
-        assert.equal(only().attributes['elkhound.prompt.hash'], undefined);
+        assert.equal((await settledOnly()).attributes['elkhound.prompt.hash'], undefined);
       });
     });
 

@@ -4,7 +4,7 @@
 // supported) and the local OpenAI-shaped server.
 import assert from 'node:assert/strict';
 import { FakeOpenAI } from '@elkhound/test-support';
-import { instrumentation, only, resetTelemetry, spans } from './support/telemetry';
+import { instrumentation, resetTelemetry, settledOnly, settledSpans } from './support/telemetry';
 import { loadSdks, type OpenAIModule } from './support/sdks';
 
 type Client = InstanceType<OpenAIModule['default']>;
@@ -130,7 +130,7 @@ for (const sdk of loadSdks()) {
         assert.ok(expected.length > 0);
         assert.deepEqual(seen, expected);
         assert.ok(!seen.some((line) => line.includes('"usage"')), 'no usage reaches the app');
-        const a = only().attributes;
+        const a = (await settledOnly()).attributes;
         assert.equal(a['gen_ai.usage.input_tokens'], 1240);
         assert.equal(a['gen_ai.usage.output_tokens'], 96);
         assert.equal(a['elkhound.usage.source'], 'provider');
@@ -150,7 +150,7 @@ for (const sdk of loadSdks()) {
       assert.deepEqual(seen, expected);
       assert.equal(seen.length, 7);
       assert.match(seen.at(-1)!, /"choices":\[\],"usage":\{"prompt_tokens":1240/);
-      assert.equal(only().attributes['gen_ai.usage.input_tokens'], 1240);
+      assert.equal((await settledOnly()).attributes['gen_ai.usage.input_tokens'], 1240);
     });
 
     it("the app's request body is never changed", async () => {
@@ -168,7 +168,7 @@ for (const sdk of loadSdks()) {
       } as Body);
       assert.equal(seen.length, 6);
       assert.equal(server.requests.at(-1)?.body.stream_options, undefined);
-      assert.notEqual(only().attributes['elkhound.usage.source'], 'provider');
+      assert.notEqual((await settledOnly()).attributes['elkhound.usage.source'], 'provider');
     });
 
     it('Azure OpenAI: sent from API version 2024-10-21, never to older versions (which answer 400)', async () => {
@@ -197,7 +197,7 @@ for (const sdk of loadSdks()) {
         assert.equal(seen.length, 6, apiVersion);
         assert.equal(server.requests.at(-1)?.body.stream_options !== undefined, sent, apiVersion);
         assert.equal(
-          only().attributes['elkhound.usage.source'],
+          (await settledOnly()).attributes['elkhound.usage.source'],
           sent ? 'provider' : 'estimated',
           apiVersion,
         );
@@ -213,7 +213,7 @@ for (const sdk of loadSdks()) {
       });
       for await (const chunk of stream) void chunk;
       assert.equal(server.requests.at(-1)?.body.stream_options, undefined);
-      assert.equal(spans.getFinishedSpans().length, 1);
+      assert.equal((await settledSpans()).length, 1);
     });
   });
 }

@@ -13,7 +13,7 @@ import { FakeBedrock, FakeGemini, FakeOpenAI } from '@elkhound/test-support';
 import { EXACT_CHARACTERS, TokenCounter, encodingFor, estimateUsage } from '../src/estimate';
 import { chatPromptTexts } from '../src/prompt-texts';
 import { loadSdks } from './support/sdks';
-import { instrumentation, only, resetTelemetry, spans } from './support/telemetry';
+import { instrumentation, resetTelemetry, spans, settledOnly } from './support/telemetry';
 
 const run = promisify(execFile);
 // Loaded here, after the instrumentation (./support/telemetry) hooks their modules.
@@ -111,7 +111,7 @@ for (const sdk of loadSdks()) {
         stream: true,
       });
       for await (const chunk of stream) void chunk;
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.usage.input_tokens'], 124);
       assert.equal(
         a['gen_ai.usage.output_tokens'],
@@ -131,7 +131,7 @@ for (const sdk of loadSdks()) {
       await assert.rejects(async () => {
         for await (const chunk of stream) void chunk;
       });
-      const span = only();
+      const span = await settledOnly();
       assert.equal(span.status.code, SpanStatusCode.ERROR);
       assert.equal(span.attributes['gen_ai.usage.output_tokens'], o200k('Your order'));
       assert.equal(span.attributes['elkhound.usage.source'], 'estimated');
@@ -154,7 +154,7 @@ for (const sdk of loadSdks()) {
         }
       })();
       await assert.rejects(failure);
-      const span = only();
+      const span = await settledOnly();
       assert.equal(span.status.code, SpanStatusCode.ERROR);
       assert.equal(span.attributes['gen_ai.usage.output_tokens'], o200k('Your order'));
       assert.equal(span.attributes['elkhound.usage.source'], 'estimated');
@@ -167,7 +167,7 @@ for (const sdk of loadSdks()) {
           messages: [{ role: 'user', content: 'hello [fixture:rate_limit]' }],
         }),
       );
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.usage.input_tokens'], undefined);
       assert.equal(a['elkhound.cost.unpriced'], true);
       assert.equal(a['elkhound.cost.unpriced_reason'], 'no_usage');
@@ -180,7 +180,7 @@ for (const sdk of loadSdks()) {
         stream: true,
       });
       for await (const chunk of stream) void chunk;
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['elkhound.usage.source'], 'estimated');
       assert.equal(a['elkhound.cost.unpriced'], true);
       assert.equal(a['elkhound.cost.unpriced_reason'], 'unknown_model');
@@ -200,7 +200,7 @@ for (const sdk of loadSdks()) {
         streamed += (call?.function?.name ?? '') + (call?.function?.arguments ?? '');
         if (chunk.choices[0]?.finish_reason) break;
       }
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['elkhound.usage.source'], 'estimated');
       assert.ok(streamed.length > 0);
       assert.equal(a['gen_ai.usage.output_tokens'], o200k(streamed));
@@ -214,14 +214,14 @@ for (const sdk of loadSdks()) {
         stream: true,
       });
       for await (const chunk of stream) void chunk;
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['gen_ai.usage.input_tokens'], undefined);
       assert.equal(a['elkhound.cost.unpriced_reason'], 'no_usage');
     });
 
     it('usage the provider reported is never replaced by an estimate', async () => {
       await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT });
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['elkhound.usage.source'], 'provider');
       assert.equal(a['elkhound.cost.source'], 'local');
       assert.equal(a['gen_ai.usage.input_tokens'], 1240);
@@ -253,7 +253,7 @@ describe('usage estimates for providers that report none', () => {
           }),
         }),
       );
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['elkhound.usage.source'], 'estimated');
       assert.equal(
         a['gen_ai.usage.input_tokens'],
@@ -283,7 +283,7 @@ describe('usage estimates for providers that report none', () => {
       });
       resetTelemetry();
       await ai.models.embedContent({ model: 'gemini-embedding-001', contents: 'shipping times' });
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(a['elkhound.usage.source'], 'estimated');
       assert.equal(a['gen_ai.usage.input_tokens'], o200k('shipping times'));
       assert.equal(a['gen_ai.usage.output_tokens'], 0);

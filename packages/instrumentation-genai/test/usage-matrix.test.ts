@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Attributes } from '@opentelemetry/api';
 import { FakeAnthropic, FakeCohere, FakeGemini, FakeMistral } from '@elkhound/test-support';
 import { loadOldest, loadVersions } from './support/sdks';
-import { only, resetTelemetry } from './support/telemetry';
+import { resetTelemetry, settledOnly } from './support/telemetry';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
 type GoogleModule = typeof import('@google/genai');
@@ -150,14 +150,14 @@ for (const sdk of sdks()) {
 
     it('a whole response: the provider’s usage and its cost', async () => {
       await sdk.whole();
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(endsPricedOrUnpriced(a), 'provider');
       assert.ok((a['elkhound.cost.total'] as number) > 0);
     });
 
     it('a stream read to the end: the provider’s usage and its cost', async () => {
       for await (const event of await sdk.stream()) void event;
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.equal(endsPricedOrUnpriced(a), 'provider');
     });
 
@@ -166,14 +166,14 @@ for (const sdk of sdks()) {
         void event;
         break;
       }
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       assert.ok(endsPricedOrUnpriced(a) !== undefined, 'usage');
       assert.ok((a['elkhound.cost.total'] as number) > 0);
     });
 
     it('an API error before any response: unpriced, no_usage', async () => {
       await assert.rejects(sdk.whole('rate_limit'));
-      const a = only().attributes;
+      const a = (await settledOnly()).attributes;
       endsPricedOrUnpriced(a);
       assert.equal(a['elkhound.cost.unpriced_reason'], 'no_usage');
     });

@@ -20,6 +20,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import assert from 'node:assert/strict';
 import { GenAICostSpanProcessor, GenAIInstrumentation } from '../../src';
+import { estimatesSettled } from '../../src/estimator';
 import { ELKHOUND_INSTRUMENTATION_NAME } from '../../src/semconv';
 
 /** A reader the test collects from when it wants (delta: each collection sees new points only). */
@@ -109,6 +110,17 @@ export function only(finished: ReadableSpan[] = spans.getFinishedSpans()): Reada
     `expected one span, got ${finished.map((span) => span.name).join(', ') || 'none'}`,
   );
   return finished[0] as ReadableSpan;
+}
+
+/** The finished spans, once every span waiting for its estimate (worker thread) has ended. */
+export async function settledSpans(): Promise<ReadableSpan[]> {
+  await estimatesSettled();
+  return spans.getFinishedSpans();
+}
+
+/** The one finished span, once the estimates have settled. */
+export async function settledOnly(): Promise<ReadableSpan> {
+  return only(await settledSpans());
 }
 
 export async function eventually(check: () => void, attempts = 200): Promise<void> {
