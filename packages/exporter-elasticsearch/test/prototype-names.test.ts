@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { encodeLogs, encodeSpans, type EcsDocument } from '@elkhound/ecs';
 import {
   decodeLogsRequest,
+  fromReadableLogRecords,
+  fromReadableSpans,
   decodeTraceRequest,
   parseLogsRequestJson,
   parseTraceRequestJson,
@@ -9,6 +11,13 @@ import {
   type ResourceSpans,
 } from '@elkhound/otlp';
 import { elasticsearchClient } from '@elkhound/test-support';
+import { ExportResultCode } from '@opentelemetry/core';
+import {
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
+import { SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { BulkWriter, setupElasticsearch } from '../src';
 import { loadOtlpRoot } from '../../otlp/test/support/reference';
 
@@ -257,6 +266,55 @@ describe('attributes named __proto__', function () {
       assert.deepEqual(prototypeNames(), before);
     });
   }
+
+  it("keep an SDK span's and log record's array or map value, which the SDK made their prototype, as a label", async () => {
+    // The SDK stores attributes with `attributes[key] = value`: a `__proto__` string is lost
+    // before any exporter sees it (upstream), an array or a map becomes the object's prototype.
+    const spans: ReadableSpan[] = [];
+    const records: ReadableLogRecord[] = [];
+    const collect = <T>(into: T[]) => ({
+      export(items: T[], done: (result: { code: ExportResultCode }) => void) {
+        into.push(...items);
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      shutdown: async () => {},
+      forceFlush: async () => {},
+    });
+    const tracerProvider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter: collect(spans) })],
+    });
+    const loggerProvider = new LoggerProvider({
+      processors: [new SimpleLogRecordProcessor({ exporter: collect(records) })],
+    });
+    const span = tracerProvider.getTracer('scope').startSpan('POST /cart');
+    span.setAttribute('__proto__', ['a', 'b']);
+    span.setAttribute('http.route', '/cart');
+    span.end();
+    loggerProvider.getLogger('scope').emit({
+      body: 'done',
+      attributes: JSON.parse('{"__proto__":{"k":"v"},"done":true}') as Record<string, unknown>,
+    });
+    await tracerProvider.shutdown();
+    await loggerProvider.shutdown();
+    assert.equal(spans.length, 1);
+    assert.equal(records.length, 1);
+
+    for (const plans of [true, false]) {
+      const [document] = encodeSpans(fromReadableSpans(spans), { plans });
+      assert.ok(document);
+      const labels = sourceOf(document).labels ?? {};
+      assert.deepEqual(Object.entries(labels).sort(), [
+        ['__proto__', ['a', 'b']],
+        ['otel_scope_name', 'scope'],
+      ]);
+    }
+    const [log] = encodeLogs(fromReadableLogRecords(records));
+    assert.ok(log);
+    assert.deepEqual(Object.entries(sourceOf(log).labels ?? {}).sort(), [
+      ['__proto__', '{"k":"v"}'],
+      ['done', true],
+    ]);
+  });
 
   it('are stored by the real Elasticsearch as labels.__proto__ and numeric_labels.__proto__', async () => {
     const url = process.env.ELASTICSEARCH_URL as string;
