@@ -5,7 +5,7 @@
 // keys, braces, the resource's and the scope's labels — so a span costs one serialisation per
 // value. The text is the generic path's, byte for byte (tested); a shape seen for the first times,
 // or one the plan does not cover, takes the generic path.
-import type { AnyValue, Attributes } from '@elkhound/otlp';
+import { setOwnMember, type AnyValue, type Attributes } from '@elkhound/otlp';
 import { toFlattened, toJsonValue } from './content';
 import { flat } from './document';
 import { MAX_LABEL_LENGTH, routeOf, setSegments, type AttributeRoute, type Fields } from './fields';
@@ -150,7 +150,7 @@ function makePlan(
     } else {
       const field = kind === LABEL_NUMBER ? 'numeric_labels' : 'labels';
       const target = (document[field] ??= {}) as Fields;
-      target[route.labelName] = slot;
+      setOwnMember(target, route.labelName, slot);
     }
   }
   // finishDocument: the scope's labels join the document's labels, or follow its members.
@@ -159,7 +159,9 @@ function makePlan(
   if (scopeNames.length > 0) {
     const own = document.labels as Fields | undefined;
     if (own === undefined) trailer = `,"labels":${JSON.stringify(scope)}`;
-    else for (const name of scopeNames) if (!(name in own)) own[name] = scope[name];
+    else
+      for (const name of scopeNames)
+        if (!Object.hasOwn(own, name)) setOwnMember(own, name, scope[name]);
   }
   const pieces: string[] = [];
   const slots: number[] = [];

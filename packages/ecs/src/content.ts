@@ -1,4 +1,4 @@
-import type { AnyValue } from '@elkhound/otlp';
+import { setOwnMember, type AnyValue } from '@elkhound/otlp';
 
 /**
  * GenAI content attributes (`gen_ai.input.messages`, `gen_ai.output.messages`,
@@ -40,7 +40,7 @@ export function toJsonValue(value: AnyValue): unknown {
   if (Array.isArray(value)) return value.map(toJsonValue);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const key in value) out[key] = toJsonValue(value[key]);
+    for (const key in value) setOwnMember(out, key, toJsonValue(value[key]));
     return out;
   }
   return value;

@@ -1,4 +1,5 @@
 import type { EcsDocument } from './types';
+import { setOwnMember } from '@elkhound/otlp';
 import type { Fields } from './fields';
 import type { MappedResource } from './resource';
 
@@ -119,7 +120,9 @@ export function finishDocument(
     if (labels === undefined) splicedScope = `,"labels":{${scope.members}}`;
     else {
       // The record's own attributes win over the scope's name, as they do over the resource.
-      for (const key in scope.fields) if (!(key in labels)) labels[key] = scope.fields[key];
+      // Own members only: a label named `constructor` or `__proto__` is not Object.prototype's.
+      for (const key in scope.fields)
+        if (!Object.hasOwn(labels, key)) setOwnMember(labels, key, scope.fields[key]);
     }
   }
   const own = JSON.stringify(document);

@@ -1,4 +1,4 @@
-import type { AnyValue, Attributes } from '@elkhound/otlp';
+import { ownMember, setOwnMember, type AnyValue, type Attributes } from '@elkhound/otlp';
 import { toFlattened, toJsonValue } from './content';
 
 /** A document under construction: nested plain objects, serialised once at the end. */
@@ -40,15 +40,16 @@ export function setSegments(
   const last = segments.length - 1;
   for (let index = 0; index < last; index++) {
     const key = segments[index] as string;
-    let child = node[key];
+    // Own members only: `gen_ai.__proto__.x` must not lead into Object.prototype.
+    let child = ownMember(node, key);
     if (stop !== undefined && stop(child)) return false;
     if (typeof child !== 'object' || child === null || Array.isArray(child)) {
       child = {};
-      node[key] = child;
+      setOwnMember(node, key, child);
     }
     node = child as Fields;
   }
-  node[segments[last] as string] = value;
+  setOwnMember(node, segments[last] as string, value);
   return true;
 }
 
@@ -184,24 +185,27 @@ export function setLabel(
   value: AnyValue,
   name = key.replaceAll('.', '_'),
 ): void {
+  // setOwnMember: a label named `__proto__` is a label, not the labels object's prototype.
   if (typeof value === 'number') {
-    labelsOf(document, 'numeric_labels')[name] = value;
+    setOwnMember(labelsOf(document, 'numeric_labels'), name, value);
   } else if (typeof value === 'boolean') {
-    labelsOf(document, 'labels')[name] = value;
+    setOwnMember(labelsOf(document, 'labels'), name, value);
   } else if (typeof value === 'string') {
-    labelsOf(document, 'labels')[name] = cut(value);
+    setOwnMember(labelsOf(document, 'labels'), name, cut(value));
   } else if (Array.isArray(value) && value.every((item) => typeof item === 'number')) {
-    labelsOf(document, 'numeric_labels')[name] = value;
+    setOwnMember(labelsOf(document, 'numeric_labels'), name, value);
   } else if (
     Array.isArray(value) &&
     value.every((item) => typeof item === 'string' || typeof item === 'boolean')
   ) {
-    labelsOf(document, 'labels')[name] = value.map((item) =>
-      typeof item === 'string' ? cut(item) : item,
+    setOwnMember(
+      labelsOf(document, 'labels'),
+      name,
+      value.map((item) => (typeof item === 'string' ? cut(item) : item)),
     );
   } else {
     // Maps, mixed arrays, bytes: kept, as JSON text, never a mapping conflict.
-    labelsOf(document, 'labels')[name] = cut(JSON.stringify(toJsonValue(value)));
+    setOwnMember(labelsOf(document, 'labels'), name, cut(JSON.stringify(toJsonValue(value))));
   }
 }
 

@@ -144,6 +144,27 @@ describe('ECS mapping rules', () => {
     }
   });
 
+  it('keeps __proto__ in an ECS field path, a flattened content map and a map label as data, polluting no prototype', () => {
+    // `gen_ai.__proto__.x` was set through `node['__proto__']`, which is Object.prototype: the
+    // value was written into every object of the process.
+    const before = Object.getOwnPropertyNames(Object.prototype).sort();
+    const attributes = JSON.parse(
+      '{"gen_ai.__proto__.polluted":"x","gen_ai.input.messages":{"__proto__":"m"},"map":{"__proto__":"v"}}',
+    ) as Span['attributes'];
+    for (const plans of [true, false]) {
+      const [document] = encodeSpans(spansOf([span({ attributes })]), { plans });
+      const source = sourceOf(document?.source ?? '{}');
+      const genAi = source.gen_ai as Record<string, Record<string, unknown>>;
+      assert.ok(Object.hasOwn(genAi, '__proto__'));
+      assert.deepEqual(Object.entries(genAi['__proto__'] ?? {}), [['polluted', 'x']]);
+      const messages = (genAi.input as Record<string, unknown>).messages as object;
+      assert.deepEqual(Object.entries(messages), [['__proto__', 'm']]);
+      assert.equal(at(source, 'labels.map'), '{"__proto__":"v"}');
+    }
+    assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), before);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
   it('turns exception events into linked error documents, handled unless the exception escaped', () => {
     const documents = encodeSpans(
       spansOf([

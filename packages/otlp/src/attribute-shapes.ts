@@ -8,6 +8,7 @@
 // comes next: comparing the next key's bytes with that name's is cheaper than hashing and looking
 // them up.
 import type { AnyValue, Attributes } from './model';
+import { setOwnMember } from './own-member';
 import { knownString, type KnownString, type ProtobufReader } from './protobuf-reader';
 
 /** Sequences seen fewer times than this are built by keyed stores: one-off shapes compile nothing. */
@@ -85,16 +86,8 @@ function compile(names: readonly string[], count: number): Factory {
 function assign(names: readonly string[], values: readonly AnyValue[], count: number): Attributes {
   const attributes: Attributes = {};
   for (let index = 0; index < count; index++) {
-    const name = names[index] as string;
     // A `__proto__` attribute is data, not the prototype.
-    if (name === '__proto__') {
-      Object.defineProperty(attributes, name, {
-        value: values[index],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else attributes[name] = values[index];
+    setOwnMember(attributes, names[index] as string, values[index]);
   }
   return attributes;
 }

@@ -5,6 +5,7 @@
 // OtlpDecodeError naming the path, as for protobuf.
 import { MAX_VALUE_DEPTH } from './decode-common';
 import { OtlpDecodeError, type Rejections } from './errors';
+import { setOwnMember } from './own-member';
 import { ZERO_SPAN_ID, ZERO_TRACE_ID } from './protobuf-reader';
 import type {
   AnyValue,
@@ -367,7 +368,8 @@ function keyValues(value: unknown, path: string, into: Attributes, depth: number
     const key = entry.key;
     if (typeof key !== 'string')
       fail(`${path}[${index}].key`, `expected a string, got ${describe(key)}`);
-    into[key] = anyValue(entry.value, `${path}[${JSON.stringify(key)}]`, depth);
+    // A `__proto__` attribute is data, not the prototype.
+    setOwnMember(into, key, anyValue(entry.value, `${path}[${JSON.stringify(key)}]`, depth));
   }
 }
 

@@ -15,6 +15,7 @@ import type {
   SpanKind,
   StatusCode,
 } from './model';
+import { setOwnMember } from './own-member';
 
 type SdkResource = ReadableSpan['resource'];
 type SdkScope = ReadableSpan['instrumentationScope'];
@@ -59,17 +60,17 @@ export function fromReadableSpan(span: ReadableSpan): Span {
     kind: (span.kind + 1) as SpanKind,
     startTime: span.startTime,
     endTime: span.endTime,
-    attributes: span.attributes as Attributes,
+    attributes: sdkAttributes(span.attributes),
     events: span.events.map((event) => ({
       time: event.time,
       name: event.name,
-      attributes: (event.attributes ?? {}) as Attributes,
+      attributes: event.attributes ? sdkAttributes(event.attributes) : {},
       droppedAttributesCount: event.droppedAttributesCount ?? 0,
     })),
     links: span.links.map((link) => ({
       traceId: link.context.traceId,
       spanId: link.context.spanId,
-      attributes: (link.attributes ?? {}) as Attributes,
+      attributes: link.attributes ? sdkAttributes(link.attributes) : {},
       droppedAttributesCount: link.droppedAttributesCount ?? 0,
     })),
     status: {
@@ -121,7 +122,7 @@ export function fromReadableLogRecord(record: ReadableLogRecord): LogRecord {
   const out: LogRecord = {
     time: record.hrTime,
     observedTime: record.hrTimeObserved,
-    attributes: record.attributes as Attributes,
+    attributes: sdkAttributes(record.attributes),
     droppedAttributesCount: record.droppedAttributesCount,
   };
   if (record.severityNumber !== undefined) out.severityNumber = record.severityNumber;
@@ -137,12 +138,40 @@ export function fromReadableLogRecord(record: ReadableLogRecord): LogRecord {
 }
 
 function fromResource(resource: SdkResource): Resource {
-  return { attributes: resource.attributes as Attributes };
+  return { attributes: sdkAttributes(resource.attributes) };
 }
 
 function fromScope(scope: SdkScope & { attributes?: unknown }): InstrumentationScope {
   const out: InstrumentationScope = { name: scope.name };
   if (scope.version) out.version = scope.version;
-  if (scope.attributes) out.attributes = scope.attributes as Attributes;
+  if (typeof scope.attributes === 'object' && scope.attributes !== null)
+    out.attributes = sdkAttributes(scope.attributes);
   return out;
+}
+
+/**
+ * The SDK's attributes as the model's. The SDK stores each one with `attributes[key] = value`: a
+ * `__proto__` string, number or boolean is lost there already (nothing reaches an exporter), and
+ * an array, bytes or a map becomes the object's prototype instead of a member, which `for…in`
+ * would then read as attributes of their own ("0", "1", …). Such an object is copied, that value
+ * back as its `__proto__` member. One prototype check per object otherwise.
+ */
+function sdkAttributes(attributes: object): Attributes {
+  const prototype = Object.getPrototypeOf(attributes) as object | null;
+  if (prototype === Object.prototype || prototype === null) return attributes as Attributes;
+  const copy: Attributes = {};
+  for (const name of Object.keys(attributes))
+    setOwnMember(copy, name, (attributes as Attributes)[name]);
+  if (isAttributeValue(prototype)) setOwnMember(copy, '__proto__', prototype);
+  return copy;
+}
+
+/** An array, bytes or a plain map (the SDK's copy of one): not a class's prototype. */
+function isAttributeValue(prototype: object): boolean {
+  return (
+    Array.isArray(prototype) ||
+    prototype instanceof Uint8Array ||
+    (Object.getPrototypeOf(prototype) === Object.prototype &&
+      !Object.hasOwn(prototype, 'constructor'))
+  );
 }

@@ -13,3 +13,4 @@ export {
   parseMetricsRequestJson,
 } from './decode-json';
 export { OtlpDecodeError, Rejections } from './errors';
+export { setOwnMember, ownMember } from './own-member';
