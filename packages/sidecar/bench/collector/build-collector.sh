@@ -33,6 +33,13 @@ if [ -x "$binary" ]; then
   exit 0
 fi
 mkdir -p "$out"
+# One build at a time per cache (two benches starting together wait for the first).
+exec 9>"$out.lock"
+flock 9
+if [ -x "$binary" ]; then
+  echo "$binary"
+  exit 0
+fi
 builder="$cache/bin/builder-$version"
 if [ ! -x "$builder" ]; then
   echo "collector: installing the Collector builder v$version…" >&2

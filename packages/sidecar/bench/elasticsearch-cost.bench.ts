@@ -1,0 +1,244 @@
+// What an Elkhound document costs Elasticsearch against a Collector ECS document of the same span,
+// and why: the same spans indexed directly (raw `_bulk`, 5 MiB bodies, 2 in flight, each variant
+// on an idle node, variants alternating over the rounds), as Elkhound writes them and with one
+// thing changed at a time — auto ids instead of `create` with an id, the Collector's template
+// instead of Elkhound's — and the Collector's own ECS documents (captured from a Collector run)
+// with and without ids. Per variant: Elasticsearch's CPU per document, source bytes per document,
+// indexed leaf fields, store bytes per document.
+//
+// Run: ELASTICSEARCH_URL=http://127.0.0.1:9200 npm run bench:es-cost -w @elkhound/sidecar [requests]
+// BENCH_ROUNDS (default 3).
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { encodeSpans } from '@elkhound/ecs';
+import { setupElasticsearch } from '@elkhound/exporter-elasticsearch';
+import { decodeTraceRequest } from '@elkhound/otlp';
+import { uniqueNamespace } from '../test/support/sidecar-process';
+import { COLLECTOR_DATA_STREAM_PREFIX, collectorTemplates } from './collector/collector-config';
+import { traceRequests } from './collector/genai-load';
+import { cpuSecondsOf, elasticsearchPid } from './collector/process-stats';
+import { elasticsearch, post, startCollector, waitForCount } from './collector/shippers';
+
+const url = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
+process.env.ELASTICSEARCH_URL = url;
+const requestCount = Number(process.argv[2] ?? 300);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** One span's document: the `_id` Elkhound gives it and a source line. */
+interface Document {
+  id: string;
+  source: string;
+}
+
+interface Variant {
+  name: string;
+  documents: Document[];
+  /** Data stream name for a fresh round (its template decides the mapping). */
+  dataStream: () => string;
+  withIds: boolean;
+}
+
+const elkhoundStream = (): string => `traces-elkhound-${uniqueNamespace('escost')}`;
+const collectorStream = (): string =>
+  `traces-${COLLECTOR_DATA_STREAM_PREFIX}ecs-${uniqueNamespace('escost')}`;
+
+function bulkBodies(documents: Document[], dataStream: string, withIds: boolean): Buffer[] {
+  const bodies: Buffer[] = [];
+  let lines: string[] = [];
+  let bytes = 0;
+  for (const document of documents) {
+    const action = withIds
+      ? `{"create":{"_index":"${dataStream}","_id":"${document.id}"}}`
+      : `{"create":{"_index":"${dataStream}"}}`;
+    lines.push(action, document.source);
+    bytes += action.length + document.source.length + 2;
+    if (bytes >= 5 * 1024 * 1024) {
+      bodies.push(Buffer.from(lines.join('\n') + '\n'));
+      lines = [];
+      bytes = 0;
+    }
+  }
+  if (lines.length) bodies.push(Buffer.from(lines.join('\n') + '\n'));
+  return bodies;
+}
+
+async function rawBulk(bodies: Buffer[]): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 2 }, async () => {
+      for (let index = next++; index < bodies.length; index = next++) {
+        const answer = await post(
+          new URL('/_bulk?filter_path=errors,items.*.error', url).toString(),
+          bodies[index] as Buffer,
+          'application/x-ndjson',
+        );
+        if (answer.status !== 200 || answer.body.includes('"errors":true'))
+          throw new Error(`bulk failed: ${answer.status} ${answer.body.slice(0, 500)}`);
+      }
+    }),
+  );
+}
+
+/** Leaf fields of a mapping (what Elasticsearch indexes per document, at most). */
+function leafFields(properties: Record<string, { properties?: object; fields?: object }>): number {
+  let count = 0;
+  for (const field of Object.values(properties)) {
+    if (field.properties) count += leafFields(field.properties as never);
+    else count += 1 + (field.fields ? Object.keys(field.fields).length : 0);
+  }
+  return count;
+}
+
+/** The Collector's ECS documents of the same spans, keyed by Elkhound's id (trace id + span id). */
+async function collectorDocuments(requests: Buffer[]): Promise<Document[]> {
+  const build = spawnSync('bash', [join(__dirname, 'collector', 'build-collector.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) return [];
+  const collector = await startCollector(
+    build.stdout.trim(),
+    { mode: 'ecs', queue: 'memory' },
+    'traces',
+  );
+  for (const request of requests) {
+    const answer = await post(collector.endpoint, request);
+    if (answer.status !== 200) throw new Error(`collector answered ${answer.status}`);
+  }
+  const expected = requests.length * 100;
+  await waitForCount(collector.dataStream, expected);
+  await collector.stop();
+  const documents: Document[] = [];
+  let page = await elasticsearch<{
+    _scroll_id?: string;
+    hits: { hits: { _source: { trace?: { id?: string }; span?: { id?: string } } }[] };
+  }>('POST', `/${collector.dataStream}/_search?scroll=1m`, { size: 5000, sort: ['_doc'] });
+  while (page.hits.hits.length > 0) {
+    for (const hit of page.hits.hits)
+      documents.push({
+        id: `${hit._source.trace?.id ?? ''}${hit._source.span?.id ?? ''}`,
+        source: JSON.stringify(hit._source),
+      });
+    page = await elasticsearch('POST', '/_search/scroll', {
+      scroll: '1m',
+      scroll_id: page._scroll_id,
+    });
+  }
+  return documents;
+}
+
+async function main(): Promise<void> {
+  await setupElasticsearch({ url });
+  for (const [name, body] of Object.entries(collectorTemplates()))
+    await elasticsearch('PUT', `/_index_template/${name}`, body);
+  const esPid = await elasticsearchPid(url);
+  if (esPid === undefined)
+    throw new Error('the bench needs Elasticsearch on this machine (its CPU)');
+  const esCpu = (): number => cpuSecondsOf(esPid);
+  const settle = async (): Promise<void> => {
+    for (let waited = 0; waited < 60_000; waited += 500) {
+      const before = esCpu();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (esCpu() - before < 0.05) return;
+    }
+  };
+
+  const requests = traceRequests({ requests: requestCount, perRequest: 100 });
+  const elkhound: Document[] = [];
+  for (const request of requests)
+    for (const document of encodeSpans(decodeTraceRequest(request), { namespace: 'escost' }))
+      elkhound.push({ id: document.id, source: document.source });
+  const collector = await collectorDocuments(requests);
+
+  const variants: Variant[] = [
+    {
+      name: 'elkhound (create with id)',
+      documents: elkhound,
+      dataStream: elkhoundStream,
+      withIds: true,
+    },
+    { name: 'elkhound, auto ids', documents: elkhound, dataStream: elkhoundStream, withIds: false },
+    {
+      name: "elkhound docs, the Collector's ECS template",
+      documents: elkhound,
+      dataStream: collectorStream,
+      withIds: true,
+    },
+  ];
+  if (collector.length)
+    variants.push(
+      {
+        name: 'collector ECS (auto ids)',
+        documents: collector,
+        dataStream: collectorStream,
+        withIds: false,
+      },
+      {
+        name: 'collector ECS, create with id',
+        documents: collector,
+        dataStream: collectorStream,
+        withIds: true,
+      },
+    );
+  else console.log('the Collector could not be built: its documents are left out');
+
+  const results = new Map<
+    string,
+    { cpu: number[]; bytes: number; fields: number; store: number[] }
+  >();
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const variant of order) {
+      const dataStream = variant.dataStream();
+      const bodies = bulkBodies(variant.documents, dataStream, variant.withIds);
+      await settle();
+      const before = esCpu();
+      await rawBulk(bodies);
+      await elasticsearch('POST', `/${dataStream}/_refresh`);
+      const cpu = esCpu() - before;
+      await settle();
+      const stats = await elasticsearch<{
+        _all: { primaries: { store: { size_in_bytes: number } } };
+      }>('GET', `/${dataStream}/_stats/store`);
+      const mapping = await elasticsearch<Record<string, { mappings: { properties: never } }>>(
+        'GET',
+        `/${dataStream}/_mapping`,
+      );
+      const entry = results.get(variant.name) ?? {
+        cpu: [],
+        bytes: Math.round(
+          variant.documents.reduce((sum, document) => sum + Buffer.byteLength(document.source), 0) /
+            variant.documents.length,
+        ),
+        fields: leafFields(Object.values(mapping)[0]?.mappings.properties ?? {}),
+        store: [],
+      };
+      entry.cpu.push(Math.round((cpu * 1e6) / variant.documents.length));
+      entry.store.push(
+        Math.round(stats._all.primaries.store.size_in_bytes / variant.documents.length),
+      );
+      results.set(variant.name, entry);
+      console.log(
+        JSON.stringify({ round, variant: variant.name, esCpuMicrosPerDoc: entry.cpu.at(-1) }),
+      );
+    }
+  }
+  for (const [name, entry] of results) {
+    const sorted = [...entry.cpu].sort((a, b) => a - b);
+    console.log(
+      JSON.stringify({
+        variant: name,
+        esCpuMicrosPerDocMedian: sorted[Math.floor(sorted.length / 2)],
+        esCpuMicrosPerDoc: entry.cpu,
+        sourceBytesPerDoc: entry.bytes,
+        mappedLeafFields: entry.fields,
+        storeBytesPerDoc: entry.store,
+      }),
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
