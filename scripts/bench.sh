@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # npm run bench: every package's benchmark, side by side in one run, on this machine.
 # Figures go to stdout; docs/benchmarks.md records them with the machine they ran on.
+# `npm run bench:collector` (this script with `collector`): the sidecar side by side with the
+# OpenTelemetry Collector instead, and what a document costs Elasticsearch; needs Go to build the
+# Collector (without it the sidecar runs alone). Never part of the tests.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,4 +20,9 @@ fi
 cleanup() { if [ -n "$started_here" ]; then bash scripts/elasticsearch.sh stop || true; fi; }
 trap cleanup EXIT
 echo "Elasticsearch: $(bash scripts/elasticsearch.sh status 2>/dev/null || echo "$ELASTICSEARCH_URL")"
-npx turbo run bench --concurrency=1 --log-order=stream
+if [ "${1:-}" = collector ]; then
+  npm run bench:collector -w @elkhound/sidecar
+  npm run bench:es-cost -w @elkhound/sidecar
+else
+  npx turbo run bench --concurrency=1 --log-order=stream
+fi

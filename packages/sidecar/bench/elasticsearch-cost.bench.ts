@@ -79,6 +79,14 @@ async function rawBulk(bodies: Buffer[]): Promise<void> {
   );
 }
 
+/** Leaf values of a source (arrays count once): the fields Elasticsearch indexes for it. */
+function leafValues(value: unknown): number {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 1;
+  let count = 0;
+  for (const child of Object.values(value)) count += leafValues(child);
+  return count;
+}
+
 /** Leaf fields of a mapping (what Elasticsearch indexes per document, at most). */
 function leafFields(properties: Record<string, { properties?: object; fields?: object }>): number {
   let count = 0;
@@ -127,8 +135,57 @@ async function collectorDocuments(requests: Buffer[]): Promise<Document[]> {
   return documents;
 }
 
+/** The documents with the given paths of their source removed. */
+function without(documents: Document[], paths: string[][]): Document[] {
+  return documents.map((document) => {
+    const source = JSON.parse(document.source) as Record<string, unknown>;
+    for (const path of paths) {
+      let parent: Record<string, unknown> | undefined = source;
+      for (const key of path.slice(0, -1)) parent = parent?.[key] as Record<string, unknown>;
+      if (parent) delete parent[path.at(-1) as string];
+    }
+    return { id: document.id, source: JSON.stringify(source) };
+  });
+}
+
+/** The Collector's documents as its dynamic data stream routing writes them. */
+function withDataStream(documents: Document[]): Document[] {
+  const members = '"data_stream":{"type":"traces","dataset":"generic","namespace":"default"}';
+  return documents.map((document) => ({
+    id: document.id,
+    source: `${document.source.slice(0, -1)},${members}}`,
+  }));
+}
+
+/**
+ * Elkhound's traces template with doc values off on the id fields (looked up by term, never
+ * aggregated or sorted on): a data stream pattern of its own, composed of Elkhound's components.
+ */
+const NO_ID_DOC_VALUES = 'escostdv';
+async function installNoIdDocValuesTemplate(): Promise<void> {
+  const id = { type: 'keyword', ignore_above: 1024, doc_values: false };
+  await elasticsearch('PUT', `/_index_template/bench-${NO_ID_DOC_VALUES}`, {
+    index_patterns: [`traces-${NO_ID_DOC_VALUES}-*`],
+    data_stream: {},
+    priority: 300,
+    composed_of: ['elkhound@settings', 'elkhound@mappings-common', 'elkhound@mappings-traces'],
+    template: {
+      mappings: {
+        properties: {
+          trace: { properties: { id } },
+          span: { properties: { id } },
+          parent: { properties: { id } },
+          transaction: { properties: { id } },
+          gen_ai: { properties: { response: { properties: { id } } } },
+        },
+      },
+    },
+  });
+}
+
 async function main(): Promise<void> {
   await setupElasticsearch({ url });
+  await installNoIdDocValuesTemplate();
   for (const [name, body] of Object.entries(collectorTemplates()))
     await elasticsearch('PUT', `/_index_template/${name}`, body);
   const esPid = await elasticsearchPid(url);
@@ -164,6 +221,39 @@ async function main(): Promise<void> {
       dataStream: collectorStream,
       withIds: true,
     },
+    // The fields an Elkhound span document has and the Collector's has not, a group at a time.
+    {
+      name: 'elkhound without data_stream.*',
+      documents: without(elkhound, [['data_stream']]),
+      dataStream: elkhoundStream,
+      withIds: true,
+    },
+    {
+      name: 'elkhound without processor.event, event.kind/outcome, agent.*',
+      documents: without(elkhound, [
+        ['processor'],
+        ['event', 'kind'],
+        ['event', 'outcome'],
+        ['agent'],
+      ]),
+      dataStream: elkhoundStream,
+      withIds: true,
+    },
+    {
+      name: 'elkhound without labels.otel_scope_*',
+      documents: without(elkhound, [
+        ['labels', 'otel_scope_name'],
+        ['labels', 'otel_scope_version'],
+      ]),
+      dataStream: elkhoundStream,
+      withIds: true,
+    },
+    {
+      name: 'elkhound, no doc values on ids (template)',
+      documents: elkhound,
+      dataStream: () => `traces-${NO_ID_DOC_VALUES}-${uniqueNamespace('escost')}`,
+      withIds: true,
+    },
   ];
   if (collector.length)
     variants.push(
@@ -178,6 +268,14 @@ async function main(): Promise<void> {
         documents: collector,
         dataStream: collectorStream,
         withIds: true,
+      },
+      {
+        // The bench routes the Collector statically (one data stream a phase); its default,
+        // dynamic routing also writes data_stream.* into every document.
+        name: 'collector ECS + data_stream.* (its default routing)',
+        documents: withDataStream(collector),
+        dataStream: collectorStream,
+        withIds: false,
       },
     );
   else console.log('the Collector could not be built: its documents are left out');
@@ -210,6 +308,14 @@ async function main(): Promise<void> {
           variant.documents.reduce((sum, document) => sum + Buffer.byteLength(document.source), 0) /
             variant.documents.length,
         ),
+        fieldsPerDoc: Number(
+          (
+            variant.documents.reduce(
+              (sum, document) => sum + leafValues(JSON.parse(document.source)),
+              0,
+            ) / variant.documents.length
+          ).toFixed(1),
+        ),
         fields: leafFields(Object.values(mapping)[0]?.mappings.properties ?? {}),
         store: [],
       };
@@ -231,6 +337,7 @@ async function main(): Promise<void> {
         esCpuMicrosPerDocMedian: sorted[Math.floor(sorted.length / 2)],
         esCpuMicrosPerDoc: entry.cpu,
         sourceBytesPerDoc: entry.bytes,
+        fieldsPerDoc: entry.fieldsPerDoc,
         mappedLeafFields: entry.fields,
         storeBytesPerDoc: entry.store,
       }),
@@ -238,7 +345,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    // A shipper still running must not keep the bench alive.
+    process.exit(1);
+  },
+);

@@ -218,7 +218,11 @@ function summarise(results: PhaseResult[]): Record<string, Record<string, unknow
   return summary;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    // A shipper still running must not keep the bench alive.
+    process.exit(1);
+  },
+);

@@ -170,11 +170,16 @@ export async function startSidecar(signal: Signal): Promise<Running> {
 }
 
 export async function documentCount(dataStream: string): Promise<number> {
-  const answer = await elasticsearch<{ count: number }>(
-    'POST',
-    `/${dataStream}/_count?ignore_unavailable=true&allow_no_indices=true`,
-  );
-  return answer.count;
+  try {
+    const answer = await elasticsearch<{ count: number }>(
+      'POST',
+      `/${dataStream}/_count?ignore_unavailable=true&allow_no_indices=true`,
+    );
+    return answer.count;
+  } catch {
+    // A data stream created a moment ago answers 503 until its shard has started.
+    return 0;
+  }
 }
 
 /** Waits until `expected` documents are searchable, or the count stops moving for 30 s. */
