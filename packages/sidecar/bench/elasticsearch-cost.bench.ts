@@ -10,12 +10,12 @@
 // BENCH_ROUNDS (default 3).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { encodeSpans } from '@elkhound/ecs';
+import { encodeLogs, encodeSpans } from '@elkhound/ecs';
 import { setupElasticsearch } from '@elkhound/exporter-elasticsearch';
-import { decodeTraceRequest } from '@elkhound/otlp';
+import { decodeLogsRequest, decodeTraceRequest } from '@elkhound/otlp';
 import { uniqueNamespace } from '../test/support/sidecar-process';
 import { COLLECTOR_DATA_STREAM_PREFIX, collectorTemplates } from './collector/collector-config';
-import { traceRequests } from './collector/genai-load';
+import { logRequests, traceRequests } from './collector/genai-load';
 import { cpuSecondsOf, elasticsearchPid } from './collector/process-stats';
 import { elasticsearch, post, startCollector, waitForCount } from './collector/shippers';
 
@@ -39,6 +39,9 @@ interface Variant {
 }
 
 const elkhoundStream = (): string => `traces-elkhound-${uniqueNamespace('escost')}`;
+const elkhoundLogsStream = (): string => `logs-elkhound-${uniqueNamespace('escost')}`;
+const collectorLogsStream = (): string =>
+  `logs-${COLLECTOR_DATA_STREAM_PREFIX}ecs-${uniqueNamespace('escost')}`;
 const collectorStream = (): string =>
   `traces-${COLLECTOR_DATA_STREAM_PREFIX}ecs-${uniqueNamespace('escost')}`;
 
@@ -98,7 +101,10 @@ function leafFields(properties: Record<string, { properties?: object; fields?: o
 }
 
 /** The Collector's ECS documents of the same spans, keyed by Elkhound's id (trace id + span id). */
-async function collectorDocuments(requests: Buffer[]): Promise<Document[]> {
+async function collectorDocuments(
+  requests: Buffer[],
+  signal: 'traces' | 'logs' = 'traces',
+): Promise<Document[]> {
   const build = spawnSync('bash', [join(__dirname, 'collector', 'build-collector.sh')], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
@@ -107,7 +113,7 @@ async function collectorDocuments(requests: Buffer[]): Promise<Document[]> {
   const collector = await startCollector(
     build.stdout.trim(),
     { mode: 'ecs', queue: 'memory' },
-    'traces',
+    signal,
   );
   for (const request of requests) {
     const answer = await post(collector.endpoint, request);
@@ -163,6 +169,14 @@ function withDataStream(documents: Document[]): Document[] {
  */
 const NO_ID_DOC_VALUES = 'escostdv';
 async function installNoIdDocValuesTemplate(): Promise<void> {
+  // And for logs: `message` as text alone, without the keyword sub-field Elkhound maps.
+  await elasticsearch('PUT', `/_index_template/bench-${NO_ID_DOC_VALUES}-logs`, {
+    index_patterns: [`logs-${NO_ID_DOC_VALUES}-*`],
+    data_stream: {},
+    priority: 300,
+    composed_of: ['elkhound@settings', 'elkhound@mappings-common', 'elkhound@mappings-logs'],
+    template: { mappings: { properties: { message: { type: 'text' } } } },
+  });
   const id = { type: 'keyword', ignore_above: 1024, doc_values: false };
   await elasticsearch('PUT', `/_index_template/bench-${NO_ID_DOC_VALUES}`, {
     index_patterns: [`traces-${NO_ID_DOC_VALUES}-*`],
@@ -206,6 +220,12 @@ async function main(): Promise<void> {
     for (const document of encodeSpans(decodeTraceRequest(request), { namespace: 'escost' }))
       elkhound.push({ id: document.id, source: document.source });
   const collector = await collectorDocuments(requests);
+  const logBodies = logRequests({ requests: requestCount, perRequest: 100 });
+  const elkhoundLogs: Document[] = [];
+  for (const request of logBodies)
+    for (const document of encodeLogs(decodeLogsRequest(request), { namespace: 'escost' }))
+      elkhoundLogs.push({ id: document.id, source: document.source });
+  const collectorLogs = collector.length ? await collectorDocuments(logBodies, 'logs') : [];
 
   const variants: Variant[] = [
     {
@@ -215,6 +235,17 @@ async function main(): Promise<void> {
       withIds: true,
     },
     { name: 'elkhound, auto ids', documents: elkhound, dataStream: elkhoundStream, withIds: false },
+    {
+      // The same 24 bytes of trace and span id as 32 base64url characters instead of 48 hex ones
+      // (Elasticsearch keeps a base64url id as its bytes: 24 instead of 36).
+      name: 'elkhound, ids as base64url',
+      documents: elkhound.map((document) => ({
+        id: Buffer.from(document.id, 'hex').toString('base64url'),
+        source: document.source,
+      })),
+      dataStream: elkhoundStream,
+      withIds: true,
+    },
     {
       name: "elkhound docs, the Collector's ECS template",
       documents: elkhound,
@@ -255,8 +286,28 @@ async function main(): Promise<void> {
       withIds: true,
     },
   ];
+  variants.push(
+    {
+      name: 'logs: elkhound (create with id)',
+      documents: elkhoundLogs,
+      dataStream: elkhoundLogsStream,
+      withIds: true,
+    },
+    {
+      name: 'logs: elkhound, message without .keyword (template)',
+      documents: elkhoundLogs,
+      dataStream: () => `logs-${NO_ID_DOC_VALUES}-${uniqueNamespace('escost')}`,
+      withIds: true,
+    },
+  );
   if (collector.length)
     variants.push(
+      {
+        name: 'logs: collector ECS (auto ids)',
+        documents: collectorLogs,
+        dataStream: collectorLogsStream,
+        withIds: false,
+      },
       {
         name: 'collector ECS (auto ids)',
         documents: collector,
