@@ -333,7 +333,7 @@ async function main(): Promise<void> {
 
   const results = new Map<
     string,
-    { cpu: number[]; bytes: number; fields: number; store: number[] }
+    { cpu: number[]; bytes: number; fields: number; fieldsPerDoc: number; store: number[] }
   >();
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? variants : [...variants].reverse();
