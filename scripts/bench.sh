@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # npm run bench: every package's benchmark, side by side in one run, on this machine.
 # Figures go to stdout; docs/benchmarks.md records them with the machine they ran on.
+# `npm run bench:collector` (this script with `collector`): the sidecar side by side with the
+# OpenTelemetry Collector instead, and what a document costs Elasticsearch; needs Go to build the
+# Collector (without it the sidecar runs alone). Never part of the tests.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -21,6 +24,11 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "Elasticsearch: $(bash scripts/elasticsearch.sh status 2>/dev/null || echo "$ELASTICSEARCH_URL")"
+if [ "${1:-}" = collector ]; then
+  npm run bench:collector -w @elkhound/sidecar
+  npm run bench:es-cost -w @elkhound/sidecar
+  exit 0
+fi
 npx turbo run bench --concurrency=1 --log-order=stream
 # Kafka → Elasticsearch with one and two `elkhound consume`, against the sidecar's direct path.
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then

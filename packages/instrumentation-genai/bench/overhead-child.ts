@@ -15,7 +15,14 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { fixture } from '@elkhound/test-support';
 import { installedVersion, loadVersions } from '../test/support/sdks';
 
-type Variant = 'bare' | 'elkhound' | 'otel' | 'otel-content' | 'traceloop' | 'traceloop-content';
+type Variant =
+  | 'bare'
+  | 'elkhound'
+  | 'elkhound-lean'
+  | 'otel'
+  | 'otel-content'
+  | 'traceloop'
+  | 'traceloop-content';
 const variant = process.argv[2] as Variant;
 const major = process.argv[3] ?? '7';
 const CALLS = Number(process.env.CALLS ?? 3000);
@@ -52,12 +59,15 @@ const loggerProvider = new LoggerProvider({
 const here = createRequire(__filename);
 function instrumentationOf(name: Variant): Instrumentation | undefined {
   switch (name) {
-    case 'elkhound': {
-      // The compiled package, as applications load it.
+    case 'elkhound':
+    case 'elkhound-lean': {
+      // The compiled package, as applications load it. Lean: prompt hashing off, and no meter
+      // provider (its metrics go to the API's no-op meter), to compare with Traceloop, which
+      // neither hashes nor records metrics.
       const { GenAIInstrumentation } = here(
         join(__dirname, '..', 'dist'),
       ) as typeof import('../src');
-      return new GenAIInstrumentation();
+      return new GenAIInstrumentation(name === 'elkhound-lean' ? { promptHash: false } : {});
     }
     case 'otel':
     case 'otel-content': {
@@ -79,7 +89,7 @@ function instrumentationOf(name: Variant): Instrumentation | undefined {
 }
 const instrumentation = instrumentationOf(variant);
 instrumentation?.setTracerProvider(tracerProvider);
-instrumentation?.setMeterProvider(meterProvider);
+if (variant !== 'elkhound-lean') instrumentation?.setMeterProvider(meterProvider);
 (
   instrumentation as { setLoggerProvider?: (provider: LoggerProvider) => void } | undefined
 )?.setLoggerProvider?.(loggerProvider);

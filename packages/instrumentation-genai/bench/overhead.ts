@@ -22,7 +22,15 @@ interface Sample {
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const VARIANTS = ['bare', 'elkhound', 'otel', 'traceloop', 'otel-content', 'traceloop-content'];
+const VARIANTS = [
+  'bare',
+  'elkhound',
+  'elkhound-lean',
+  'otel',
+  'traceloop',
+  'otel-content',
+  'traceloop-content',
+];
 
 function run(variant: string, major: string): Sample {
   const output = execFileSync(
@@ -63,6 +71,7 @@ function measure(major: string, variants: string[]): Map<string, Sample> {
 const NAMES: Record<string, string> = {
   bare: 'bare SDK',
   elkhound: '**@elkhound/instrumentation-genai**',
+  'elkhound-lean': '@elkhound/instrumentation-genai, prompt hashing and metrics off',
   otel: '@opentelemetry/instrumentation-openai 0.22.0 (content off, its default)',
   traceloop: '@traceloop/instrumentation-openai 0.27.0, traceContent off',
   'otel-content': '@opentelemetry/instrumentation-openai 0.22.0, content on',
@@ -104,6 +113,26 @@ const ratioChunk = (elkhound.stream - bare.stream) / elkhound.chunks / bestChunk
 console.log(
   `\nElkhound / best peer (content off for all): per call ${ratioCall.toFixed(2)}, per chunk ${ratioChunk.toFixed(2)} — bar ≤ 0.50: ${ratioCall <= 0.5 && ratioChunk <= 0.5 ? 'met' : 'NOT met'}`,
 );
+// The bars of issue 15: against the contrib instrumentation with everything on (content on; it
+// records the same metrics), and, with prompt hashing and metrics off, against Traceloop.
+const added = (variant: string): number => (v4.get(variant) as Sample).plain - bare.plain;
+const addedChunk = (variant: string): number => {
+  const sample = v4.get(variant) as Sample;
+  return (sample.stream - bare.stream) / sample.chunks;
+};
+const bars = [
+  ['per call, Elkhound / contrib (content on)', added('elkhound') / added('otel-content')],
+  [
+    'per call, Elkhound lean / Traceloop (content off)',
+    added('elkhound-lean') / added('traceloop'),
+  ],
+  [
+    'per chunk, Elkhound / contrib (content on)',
+    addedChunk('elkhound') / addedChunk('otel-content'),
+  ],
+] as const;
+for (const [name, ratio] of bars)
+  console.log(`${name}: ${ratio.toFixed(2)} — bar ≤ 1.00: ${ratio <= 1 ? 'met' : 'NOT met'}`);
 for (const sdk of ['7', 'anthropic', 'google']) {
   console.log('');
   table(measure(sdk, ['bare', 'elkhound']));
