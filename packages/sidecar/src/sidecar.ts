@@ -54,17 +54,7 @@ export class Sidecar {
     });
     const deadLetters = await new DeadLetterQueue(join(config.dataDirectory, 'dlq')).open();
     const sink: Sink = config.elasticsearch
-      ? new ElasticsearchSink({
-          connection: config.elasticsearch,
-          deadLetters,
-          logger,
-          setupOnStart: config.setupOnStart,
-          retention: config.retention,
-          flushBytes: config.bulkFlushBytes,
-          concurrency: config.bulkConcurrency,
-          gzip: config.bulkGzip,
-          retryMaxDelayMs: config.retryMaxDelayMs,
-        })
+      ? ElasticsearchSink.fromConfig(config, config.elasticsearch, deadLetters, logger)
       : new FileSink({
           directory: config.fileSinkDirectory,
           maxFileBytes: config.fileMaxBytes,

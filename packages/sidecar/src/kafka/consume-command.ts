@@ -32,22 +32,14 @@ export class ConsumeService {
       throw new Error('ELKHOUND_KAFKA_BROKERS (kafka.brokers in the config file) is not set');
     }
     if (!config.elasticsearch) {
-      throw new Error('ELASTICSEARCH_URL (or elasticsearch.url in the config file) is not set');
+      throw new Error(
+        'ELASTICSEARCH_URL or ELASTIC_CLOUD_ID (or elasticsearch.url / elasticsearch.cloud_id in the config file) is not set',
+      );
     }
     const dlqDirectory = join(config.dataDirectory, 'dlq');
     const deadLetters = await new DeadLetterQueue(dlqDirectory).open();
     const recordDeadLetters = await new RecordDeadLetters(dlqDirectory).open();
-    const sink = new ElasticsearchSink({
-      connection: config.elasticsearch,
-      deadLetters,
-      logger,
-      setupOnStart: config.setupOnStart,
-      retention: config.retention,
-      flushBytes: config.bulkFlushBytes,
-      concurrency: config.bulkConcurrency,
-      gzip: config.bulkGzip,
-      retryMaxDelayMs: config.retryMaxDelayMs,
-    });
+    const sink = ElasticsearchSink.fromConfig(config, config.elasticsearch, deadLetters, logger);
     const worker = new KafkaConsumerWorker({
       kafka,
       namespace: config.namespace,

@@ -5,6 +5,7 @@ import {
   setupElasticsearch,
   type ElasticsearchConnectionOptions,
 } from '@elkhound/exporter-elasticsearch';
+import type { SidecarConfig } from '../config';
 import type { DeadLetterQueue } from '../dlq/dead-letter-queue';
 import type { Logger } from '../log';
 import type { Sink } from './sink';
@@ -33,6 +34,26 @@ export class ElasticsearchSink implements Sink {
   private lastRetryLog = 0;
   private lastUnauthorizedLog = 0;
   private lastUnauthorized: string | undefined;
+
+  /** The sink the sidecar's and `elkhound consume`'s configuration describes. */
+  static fromConfig(
+    config: SidecarConfig,
+    connection: NonNullable<SidecarConfig['elasticsearch']>,
+    deadLetters: DeadLetterQueue,
+    logger: Logger,
+  ): ElasticsearchSink {
+    return new ElasticsearchSink({
+      connection,
+      deadLetters,
+      logger,
+      setupOnStart: config.setupOnStart,
+      retention: config.retention,
+      flushBytes: config.bulkFlushBytes,
+      concurrency: config.bulkConcurrency,
+      gzip: config.bulkGzip,
+      retryMaxDelayMs: config.retryMaxDelayMs,
+    });
+  }
 
   constructor(private readonly options: ElasticsearchSinkOptions) {
     this.writer = new BulkWriter({
