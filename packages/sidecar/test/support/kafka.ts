@@ -1,10 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Admin, Consumer, MessagesStreamModes, Producer } from '@platformatic/kafka';
-import { temporaryDirectory } from './sidecar-process';
+import { spawnElkhound, temporaryDirectory, type ElkhoundProcess } from './sidecar-process';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
-const BIN = join(__dirname, '..', '..', 'bin', 'elkhound.js');
 
 let startedHere = false;
 
@@ -187,79 +186,25 @@ export async function produceRaw(
   }
 }
 
-export interface ConsumerProcess {
-  child: ChildProcess;
+export interface ConsumerProcess extends ElkhoundProcess {
   httpPort: number;
-  dataDirectory: string;
-  lines: string[];
-  url(path: string): string;
-  stop(signal?: NodeJS.Signals): Promise<number | string | null>;
 }
 
 /** `elkhound consume` as a real child process; resolves once it serves /metrics. */
-export function spawnConsumer(
+export async function spawnConsumer(
   env: Record<string, string | undefined>,
   dataDirectory = temporaryDirectory('consume'),
 ): Promise<ConsumerProcess> {
-  const child = spawn(process.execPath, [BIN, 'consume'], {
-    env: {
-      PATH: process.env.PATH,
-      ELKHOUND_DATA_DIR: dataDirectory,
-      ELKHOUND_HTTP_PORT: '0',
-      ELKHOUND_SHUTDOWN_TIMEOUT_MS: '5000',
+  const started = await spawnElkhound(
+    'consume',
+    {
       ELKHOUND_KAFKA_BROKERS: kafkaBootstrap(),
       ELASTICSEARCH_URL: process.env.ELASTICSEARCH_URL,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | string | null>((resolve) =>
-    child.once('close', (code, signal) => resolve(signal ?? code)),
+    dataDirectory,
   );
-  return new Promise<ConsumerProcess>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`elkhound consume did not start within 20 s\n${lines.join('\n')}\n${stderr}`),
-      );
-    }, 20_000);
-    const onEarlyExit = (code: number | null): void => {
-      clearTimeout(timer);
-      reject(new Error(`elkhound consume exited with ${code}\n${lines.join('\n')}\n${stderr}`));
-    };
-    child.once('exit', onEarlyExit);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        lines.push(line);
-        if (line.includes('"elkhound consume listening"')) {
-          clearTimeout(timer);
-          child.off('exit', onEarlyExit);
-          const port = (JSON.parse(line) as Record<string, number>)['elkhound.http.port'] as number;
-          resolve({
-            child,
-            httpPort: port,
-            dataDirectory,
-            lines,
-            url: (path) => `http://127.0.0.1:${port}${path}`,
-            stop: (signal = 'SIGTERM') => {
-              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-              return exited;
-            },
-          });
-        }
-      }
-    });
-  });
+  return { ...started, httpPort: started.listening['elkhound.http.port'] as number };
 }
 
 /** A metric's value (summed over its label sets) from a /metrics URL. */

@@ -6,16 +6,9 @@ import { elasticsearchClient } from '@elkhound/test-support';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'elkhound.js');
 
-export interface SidecarProcess {
-  child: ChildProcess;
+export interface SidecarProcess extends ElkhoundProcess {
   httpPort: number;
   grpcPort: number;
-  dataDirectory: string;
-  /** Every stdout line so far (ECS JSON). */
-  lines: string[];
-  url(path: string): string;
-  /** Sends the signal and resolves with the exit code (or the signal name). */
-  stop(signal?: NodeJS.Signals): Promise<number | string | null>;
 }
 
 export function temporaryDirectory(prefix: string): string {
@@ -26,25 +19,42 @@ export function uniqueNamespace(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
-/** Starts `elkhound sidecar` as a real child process on free ports; resolves once it listens. */
-export function spawnSidecar(
+/** A running `elkhound` command: its process, output and the fields of its "listening" line. */
+export interface ElkhoundProcess {
+  child: ChildProcess;
+  dataDirectory: string;
+  /** Every stdout line so far (ECS JSON). */
+  lines: string[];
+  /** The fields of the command's `elkhound <command> listening` log line (its ports). */
+  listening: Record<string, unknown>;
+  url(path: string): string;
+  /** Sends the signal and resolves with the exit code (or the signal name). */
+  stop(signal?: NodeJS.Signals): Promise<number | string | null>;
+}
+
+/**
+ * Starts `elkhound <command>` as a real child process with HTTP on a free port; resolves once it
+ * logs `elkhound <command> listening`.
+ */
+export function spawnElkhound(
+  command: 'sidecar' | 'consume',
   env: Record<string, string | undefined>,
-  dataDirectory = temporaryDirectory('sidecar'),
-): Promise<SidecarProcess> {
+  dataDirectory: string,
+): Promise<ElkhoundProcess> {
   // SIDECAR_EXEC_ARGV: Node flags for the child, for diagnosis (`--cpu-prof --cpu-prof-dir=…`:
   // Node refuses those in NODE_OPTIONS).
   const nodeFlags = (process.env.SIDECAR_EXEC_ARGV ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, BIN, 'sidecar'], {
+  const child = spawn(process.execPath, [...nodeFlags, BIN, command], {
     env: {
       PATH: process.env.PATH,
       ELKHOUND_DATA_DIR: dataDirectory,
       ELKHOUND_HTTP_PORT: '0',
-      ELKHOUND_GRPC_PORT: '0',
       ELKHOUND_SHUTDOWN_TIMEOUT_MS: '5000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const what = `elkhound ${command}`;
   const lines: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -54,15 +64,15 @@ export function spawnSidecar(
   const exited = new Promise<number | string | null>((resolve) =>
     child.once('close', (code, signal) => resolve(signal ?? code)),
   );
-  return new Promise<SidecarProcess>((resolve, reject) => {
+  return new Promise<ElkhoundProcess>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`sidecar did not start within 20 s\n${lines.join('\n')}\n${stderr}`));
+      reject(new Error(`${what} did not start within 20 s\n${lines.join('\n')}\n${stderr}`));
     }, 20_000);
     const onEarlyExit = (code: number | null): void => {
       clearTimeout(timer);
-      reject(new Error(`sidecar exited with ${code}\n${lines.join('\n')}\n${stderr}`));
+      reject(new Error(`${what} exited with ${code}\n${lines.join('\n')}\n${stderr}`));
     };
     child.once('exit', onEarlyExit);
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -72,17 +82,16 @@ export function spawnSidecar(
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         lines.push(line);
-        if (line.includes('"elkhound sidecar listening"')) {
+        if (line.includes(`"${what} listening"`)) {
           clearTimeout(timer);
           child.off('exit', onEarlyExit);
-          const fields = JSON.parse(line) as Record<string, number>;
+          const listening = JSON.parse(line) as Record<string, unknown>;
           resolve({
             child,
-            httpPort: fields['elkhound.http.port'] as number,
-            grpcPort: fields['elkhound.grpc.port'] as number,
             dataDirectory,
             lines,
-            url: (path) => `http://127.0.0.1:${fields['elkhound.http.port']}${path}`,
+            listening,
+            url: (path) => `http://127.0.0.1:${listening['elkhound.http.port'] as number}${path}`,
             stop: (signal = 'SIGTERM') => {
               if (child.exitCode === null && child.signalCode === null) child.kill(signal);
               return exited;
@@ -92,6 +101,23 @@ export function spawnSidecar(
       }
     });
   });
+}
+
+/** Starts `elkhound sidecar` as a real child process on free ports; resolves once it listens. */
+export async function spawnSidecar(
+  env: Record<string, string | undefined>,
+  dataDirectory = temporaryDirectory('sidecar'),
+): Promise<SidecarProcess> {
+  const started = await spawnElkhound(
+    'sidecar',
+    { ELKHOUND_GRPC_PORT: '0', ...env },
+    dataDirectory,
+  );
+  return {
+    ...started,
+    httpPort: started.listening['elkhound.http.port'] as number,
+    grpcPort: started.listening['elkhound.grpc.port'] as number,
+  };
 }
 
 /** Reads a metric value from the sidecar's /metrics. */
