@@ -19,7 +19,7 @@ if ! command -v go >/dev/null 2>&1; then
   done
 fi
 if ! command -v go >/dev/null 2>&1; then
-  echo "collector: Go is not installed: install Go ≥ 1.24 (https://go.dev/doc/install; on PATH, or in /usr/local/go) to build the OpenTelemetry Collector $version of $manifest" >&2
+  echo "collector: Go is not installed: install Go ≥ 1.25 (https://go.dev/doc/install; on PATH, or in /usr/local/go) to build the OpenTelemetry Collector $version of $manifest" >&2
   exit 3
 fi
 cache="${ELKHOUND_COLLECTOR_CACHE:-}"
