@@ -2,7 +2,8 @@
 # The whole test suite, as a new user runs it on a fresh clone:  bash scripts/test.sh
 #
 # Brings Node >= 22 when the machine's is older, installs the workspace when needed, builds,
-# lints and type-checks, makes sure a real Elasticsearch is there (ELASTICSEARCH_URL, or a node
+# lints and type-checks, builds the OpenTelemetry Collector of the Kafka compatibility tests (Go
+# needed; cached), makes sure a real Elasticsearch is there (ELASTICSEARCH_URL, or a node
 # started by scripts/elasticsearch.sh and stopped again at the end) and a real Kafka broker
 # (KAFKA_BOOTSTRAP_SERVERS, or one started by scripts/kafka.sh), then runs every package's
 # mocha suite. Any failure, and any pending (skipped) test, fails the run.
@@ -21,6 +22,18 @@ npm run build
 echo "Chromium: $(bash scripts/ensure-chromium.sh)"
 npm run lint
 npm run typecheck
+
+# The Collector ↔ Kafka compatibility tests run a real OpenTelemetry Collector, built with Go from
+# packages/sidecar/test/collector/builder-config.yaml into a cache outside the work tree (minutes
+# the first time, nothing afterwards). Without Go the run fails here, saying what to install.
+collector_started=$SECONDS
+if ! ELKHOUND_KAFKA_COLLECTOR="$(bash scripts/build-collector.sh packages/sidecar/test/collector/builder-config.yaml)"; then
+  echo "The OpenTelemetry Collector of the Kafka compatibility tests could not be built (above)." >&2
+  echo "It needs Go ≥ 1.25 on PATH (or in /usr/local/go): https://go.dev/doc/install" >&2
+  exit 1
+fi
+export ELKHOUND_KAFKA_COLLECTOR
+echo "OpenTelemetry Collector: $ELKHOUND_KAFKA_COLLECTOR ($((SECONDS - collector_started)) s)"
 
 started_here=""
 if [ -z "${ELASTICSEARCH_URL:-}" ]; then

@@ -5,6 +5,7 @@ import { Ingest, type IngestResult } from '../receiver/ingest';
 import type { SignalHandler } from '../receiver/signals';
 import type { SelfMetrics } from '../self-metrics';
 import type { KafkaConfig } from './kafka-config';
+import { otlpJsonToProtobuf } from './json-to-protobuf';
 import { toQueueDocument, type OutgoingRecord } from './outgoing-record';
 import { splitTraceRequest } from './trace-split';
 
@@ -86,17 +87,27 @@ export class ForwardingIngest extends Ingest {
   }
 
   /**
-   * Traces in protobuf: one record per trace, keyed by its id. Everything else: the request as
-   * one record without a key (spread round-robin), in the encoding it came in.
+   * Protobuf, whatever the request came in as (the Collector's kafka receiver reads one encoding
+   * per topic, otlp_proto by default). Traces: one record per trace, keyed by its id. Logs and
+   * metrics: the request as one record without a key (spread round-robin). A JSON request the
+   * encoder cannot take (it decoded, so that is unexpected) stays one JSON record.
    */
   private records(
     signal: SignalHandler,
-    body: Buffer,
+    received: Buffer,
     format: 'protobuf' | 'json',
   ): OutgoingRecord[] {
     const topic = this.kafka.topics[signal.name];
+    let body = received;
     if (format === 'json') {
-      return [{ topic, key: undefined, value: body, contentType: 'application/json' }];
+      try {
+        body = otlpJsonToProtobuf(signal.name, received);
+      } catch (error) {
+        this.log.warn('an OTLP/JSON request could not be re-encoded as protobuf: sent as JSON', {
+          ...errorFields(error),
+        });
+        return [{ topic, key: undefined, value: received, contentType: 'application/json' }];
+      }
     }
     if (signal.name !== 'traces') {
       return [{ topic, key: undefined, value: body, contentType: 'application/x-protobuf' }];

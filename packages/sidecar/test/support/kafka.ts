@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Admin, Consumer, MessagesStreamModes, Producer } from '@platformatic/kafka';
-import { spawnElkhound, temporaryDirectory, type ElkhoundProcess } from './sidecar-process';
+import { spanIdCounts } from './load';
+import {
+  spawnElkhound,
+  temporaryDirectory,
+  uniqueNamespace,
+  type ElkhoundProcess,
+} from './sidecar-process';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 
@@ -216,4 +222,56 @@ export async function metricSum(url: string, name: string): Promise<number> {
       sum += Number(line.split(' ').pop());
   }
   return sum;
+}
+
+export interface Topics {
+  namespace: string;
+  /** The settings of `elkhound sidecar` and `elkhound consume` for these topics and group. */
+  env: Record<string, string>;
+  traces: string;
+  logs: string;
+}
+
+/** Topics and a group of their own for one test: tests never read each other's records. */
+export async function freshTopics(
+  prefix: string,
+  partitions: number,
+  configs: Record<string, string> = {},
+): Promise<Topics> {
+  const namespace = uniqueNamespace(prefix);
+  const traces = `spans_${namespace}`;
+  const logs = `logs_${namespace}`;
+  const metrics = `metrics_${namespace}`;
+  await createTopics([traces, logs, metrics], partitions, configs);
+  return {
+    namespace,
+    traces,
+    logs,
+    env: {
+      ELKHOUND_NAMESPACE: namespace,
+      ELKHOUND_KAFKA_BROKERS: kafkaBootstrap(),
+      ELKHOUND_KAFKA_TOPIC_TRACES: traces,
+      ELKHOUND_KAFKA_TOPIC_LOGS: logs,
+      ELKHOUND_KAFKA_TOPIC_METRICS: metrics,
+      ELKHOUND_KAFKA_GROUP_ID: `group_${namespace}`,
+    },
+  };
+}
+
+/** Polls Elasticsearch until `expected` span ids are there (or the time is up). */
+export async function waitForSpans(
+  namespace: string,
+  expected: number,
+  timeoutMs = 60_000,
+): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  let counts = new Map<string, number>();
+  while (Date.now() < deadline) {
+    counts = await spanIdCounts(`traces-elkhound-${namespace}`).catch(
+      () => new Map<string, number>(),
+    );
+    if (counts.size >= expected) return counts;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return counts;
 }
