@@ -11,6 +11,7 @@ import {
   type RoleDescriptor,
 } from '@elkhound/exporter-elasticsearch';
 import { makeSpans } from '../../packages/sidecar/test/support/requests';
+import { selfSignedCertificate } from '../../packages/sidecar/test/support/certificates';
 import { LoadGenerator } from '../../packages/sidecar/test/support/load';
 import {
   metricValue,
@@ -377,27 +378,9 @@ async function notReadyBecause(sidecar: SidecarProcess, pattern: RegExp): Promis
 /** A CA of its own, made now: valid, but it signed nothing the node presents. */
 function otherCaFile(): string {
   const directory = mkdtempSync(join(tmpdir(), 'elkhound-wrong-ca-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=not the node CA',
-      '-keyout',
-      join(directory, 'ca.key'),
-      '-out',
-      join(directory, 'ca.crt'),
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certFile } = selfSignedCertificate(directory, '/CN=not the node CA');
   writeFileSync(join(directory, 'README'), 'a CA that signed nothing the test node presents\n');
-  return join(directory, 'ca.crt');
+  return certFile;
 }
 
 /** Polls `read` until `done` holds (at most 30 s); returns the last value. */
