@@ -11,6 +11,7 @@ import {
   type RoleDescriptor,
 } from '@elkhound/exporter-elasticsearch';
 import { makeSpans } from '../../packages/sidecar/test/support/requests';
+import { selfSignedCertificate } from '../../packages/sidecar/test/support/certificates';
 import { LoadGenerator } from '../../packages/sidecar/test/support/load';
 import {
   metricValue,
@@ -80,8 +81,59 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
     };
   }
 
+  /** A key of exactly the writer role. */
+  const writerKey = (name = 'writer') =>
+    createKey(admin, name, { elkhound_writer: roles.elkhound_writer });
+
+  /** A key whose writer role lacks auto_configure: create_doc alone. */
+  const lackingKey = (name: string) =>
+    createKey(admin, name, {
+      lacking: {
+        cluster: [],
+        indices: [{ ...roles.elkhound_writer.indices[0]!, privileges: ['create_doc'] }],
+      },
+    });
+
+  /** Every span the load had acknowledged is in the namespace's data stream exactly once. */
+  async function assertIndexedOnce(load: LoadGenerator, namespace: string): Promise<void> {
+    const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
+    assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
+      lost: 0,
+      duplicated: 0,
+      examples: [],
+    });
+  }
+
+  /** The sidecar delivered: queue drained, every span indexed once, none dead-lettered, ready. */
+  async function assertDelivered(
+    sidecar: SidecarProcess,
+    load: LoadGenerator,
+    namespace: string,
+  ): Promise<void> {
+    await waitForDrain(sidecar);
+    assert.equal((await fetch(sidecar.url('/readyz'))).status, 200);
+    await assertIndexedOnce(load, namespace);
+    assert.equal(await deadLettered(sidecar), 0);
+  }
+
+  /** A sidecar with a good key on the data directory a failing one left: it delivers all. */
+  async function deliverWithGoodKey(
+    apiKey: string,
+    namespace: string,
+    dataDirectory: string,
+    load: LoadGenerator,
+    trust?: Trust,
+  ): Promise<void> {
+    const sidecar = await spawnSidecar(sidecarEnv(apiKey, namespace, trust), dataDirectory);
+    try {
+      await assertDelivered(sidecar, load, namespace);
+    } finally {
+      await sidecar.stop();
+    }
+  }
+
   it('elkhound setup, the sidecar and elkhound report each work with a key of exactly their role, and say which privilege is missing otherwise', async () => {
-    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
+    const writer = await writerKey();
     const reader = await createKey(admin, 'reader', { elkhound_reader: roles.elkhound_reader });
     const setupKey = await createKey(admin, 'setup', { elkhound_setup: roles.elkhound_setup });
 
@@ -94,24 +146,8 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
     const namespace = uniqueNamespace('lp');
     const sidecar = await spawnSidecar(sidecarEnv(writer.encoded, namespace));
     try {
-      const load = new LoadGenerator(() => sidecar.url('/v1/traces'), {
-        spansPerRequest: 20,
-        intervalMs: 20,
-        serviceName: 'least-privilege',
-      });
-      load.start();
-      await delay(1500);
-      await load.stop();
-      assert.ok(load.acknowledged.size >= 100, `only ${load.acknowledged.size} spans acknowledged`);
-      await waitForDrain(sidecar);
-      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
-      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
-        lost: 0,
-        duplicated: 0,
-        examples: [],
-      });
-      assert.equal(await deadLettered(sidecar), 0);
-      assert.equal((await fetch(sidecar.url('/readyz'))).status, 200);
+      const load = await sendFor(sidecar, 'least-privilege', 1500, 100, 20);
+      await assertDelivered(sidecar, load, namespace);
     } finally {
       await sidecar.stop();
     }
@@ -126,27 +162,14 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
 
   it('a key without auto_configure: /readyz names the privilege and the data stream, nothing is dead-lettered, the queue drains once a good key is configured', async () => {
     // create_doc alone: the first document of a new data stream needs indices:admin/auto_create.
-    const lacking = await createKey(admin, 'lacking', {
-      lacking: {
-        cluster: [],
-        indices: [{ ...roles.elkhound_writer.indices[0]!, privileges: ['create_doc'] }],
-      },
-    });
+    const lacking = await lackingKey('lacking');
     const namespace = uniqueNamespace('nopriv');
     const dataDirectory = temporaryDirectory('nopriv');
     const first = await spawnSidecar(sidecarEnv(lacking.encoded, namespace), dataDirectory);
-    const load = new LoadGenerator(() => first.url('/v1/traces'), {
-      spansPerRequest: 10,
-      intervalMs: 20,
-      serviceName: 'no-privilege',
-    });
-    let readyz: string;
+    let load: LoadGenerator;
     try {
-      load.start();
-      await delay(1000);
-      await load.stop();
-      assert.ok(load.acknowledged.size >= 50, `only ${load.acknowledged.size} spans acknowledged`);
-      readyz = await notReadyBecause(first, /auto_configure/);
+      load = await sendFor(first, 'no-privilege', 1000, 50);
+      const readyz = await notReadyBecause(first, /auto_configure/);
       assert.match(readyz, /lack a privilege \(403\)/);
       assert.match(readyz, /indices:admin\/auto_create/);
       assert.match(readyz, new RegExp(`traces-elkhound-${namespace}`));
@@ -156,35 +179,16 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
         ),
         'the problem is logged as an error',
       );
-      assert.equal(await deadLettered(first), 0);
-      assert.equal(await metricValue(first, 'elkhound_queue_documents'), load.acknowledged.size);
+      await assertAllQueued(first, load);
     } finally {
       await first.stop();
     }
-
-    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
-    const second = await spawnSidecar(sidecarEnv(writer.encoded, namespace), dataDirectory);
-    try {
-      await waitForDrain(second);
-      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
-      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
-        lost: 0,
-        duplicated: 0,
-        examples: [],
-      });
-      assert.equal(await deadLettered(second), 0);
-    } finally {
-      await second.stop();
-    }
+    const writer = await writerKey();
+    await deliverWithGoodKey(writer.encoded, namespace, dataDirectory, load);
   });
 
   it('the in-process exporter with a key that lacks a privilege: the export fails naming it, nothing is rejected as a bad document', async () => {
-    const lacking = await createKey(admin, 'lacking-exporter', {
-      lacking: {
-        cluster: [],
-        indices: [{ ...roles.elkhound_writer.indices[0]!, privileges: ['create_doc'] }],
-      },
-    });
+    const lacking = await lackingKey('lacking-exporter');
     const rejected: unknown[] = [];
     const exporter = new ElasticsearchSpanExporter({
       connection: { url: deployment.urls, apiKey: lacking.encoded, caFile: deployment.caFile! },
@@ -209,17 +213,12 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
   });
 
   it('a key revoked in the middle of a run: writes wait with a 401 reason on /readyz, nothing is dead-lettered, a new key delivers everything once', async () => {
-    const revoked = await createKey(admin, 'revoked', { elkhound_writer: roles.elkhound_writer });
+    const revoked = await writerKey('revoked');
     const namespace = uniqueNamespace('revoked');
     const dataDirectory = temporaryDirectory('revoked');
     const first = await spawnSidecar(sidecarEnv(revoked.encoded, namespace), dataDirectory);
-    const load = new LoadGenerator(() => first.url('/v1/traces'), {
-      spansPerRequest: 10,
-      intervalMs: 20,
-      serviceName: 'revoked',
-    });
+    const load = startLoad(first, 'revoked');
     try {
-      load.start();
       // Revoked once the key has written: in the middle of the run, not before it.
       const beforeRevocation = await until(
         () => metricValue(first, 'elkhound_documents_total{outcome="indexed"}'),
@@ -239,63 +238,32 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
     } finally {
       await first.stop();
     }
-    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
-    const second = await spawnSidecar(sidecarEnv(writer.encoded, namespace), dataDirectory);
-    try {
-      await waitForDrain(second);
-      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
-      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
-        lost: 0,
-        duplicated: 0,
-        examples: [],
-      });
-    } finally {
-      await second.stop();
-    }
+    const writer = await writerKey();
+    await deliverWithGoodKey(writer.encoded, namespace, dataDirectory, load);
   });
 
   it('TLS with a CA that did not sign the node: a clear certificate error on /readyz, nothing lost; the right CA file delivers everything once', async () => {
-    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
-    const wrongCa = otherCaFile();
+    const writer = await writerKey();
     const namespace = uniqueNamespace('wrongca');
     const dataDirectory = temporaryDirectory('wrongca');
     const first = await spawnSidecar(
-      sidecarEnv(writer.encoded, namespace, { caFile: wrongCa }),
+      sidecarEnv(writer.encoded, namespace, { caFile: otherCaFile() }),
       dataDirectory,
     );
-    const load = new LoadGenerator(() => first.url('/v1/traces'), {
-      spansPerRequest: 10,
-      intervalMs: 20,
-      serviceName: 'wrong-ca',
-    });
+    let load: LoadGenerator;
     try {
-      load.start();
-      await delay(1000);
-      await load.stop();
-      assert.ok(load.acknowledged.size >= 50);
+      load = await sendFor(first, 'wrong-ca', 1000, 50);
       const readyz = await notReadyBecause(first, /certificate/);
       assert.match(readyz, /not reachable/);
-      assert.equal(await deadLettered(first), 0);
-      assert.equal(await metricValue(first, 'elkhound_queue_documents'), load.acknowledged.size);
+      await assertAllQueued(first, load);
     } finally {
       await first.stop();
     }
-    const second = await spawnSidecar(sidecarEnv(writer.encoded, namespace), dataDirectory);
-    try {
-      await waitForDrain(second);
-      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
-      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
-        lost: 0,
-        duplicated: 0,
-        examples: [],
-      });
-    } finally {
-      await second.stop();
-    }
+    await deliverWithGoodKey(writer.encoded, namespace, dataDirectory, load);
   });
 
   it('TLS pinned by the CA fingerprint: the right one delivers, a wrong one gives a clear error and loses nothing', async () => {
-    const writer = await createKey(admin, 'writer', { elkhound_writer: roles.elkhound_writer });
+    const writer = await writerKey();
     const namespace = uniqueNamespace('fingerprint');
     const dataDirectory = temporaryDirectory('fingerprint');
     // The fingerprint of another CA: well-formed, and wrong.
@@ -315,41 +283,52 @@ describe('a secure Elasticsearch: least privilege, a key that is wrong or revoke
       sidecarEnv(writer.encoded, namespace, { caFingerprint: wrongFingerprint }),
       dataDirectory,
     );
-    const load = new LoadGenerator(() => first.url('/v1/traces'), {
-      spansPerRequest: 10,
-      intervalMs: 20,
-      serviceName: 'fingerprint',
-    });
+    let load: LoadGenerator;
     try {
-      load.start();
-      await delay(1000);
-      await load.stop();
-      assert.ok(load.acknowledged.size >= 50);
+      load = await sendFor(first, 'fingerprint', 1000, 50);
       const readyz = await notReadyBecause(first, /fingerprint/i);
       assert.match(readyz, /not reachable/);
-      assert.equal(await deadLettered(first), 0);
-      assert.equal(await metricValue(first, 'elkhound_queue_documents'), load.acknowledged.size);
+      await assertAllQueued(first, load);
     } finally {
       await first.stop();
     }
-    const second = await spawnSidecar(
-      sidecarEnv(writer.encoded, namespace, { caFingerprint: deployment.caFingerprint! }),
-      dataDirectory,
-    );
-    try {
-      await waitForDrain(second);
-      assert.equal((await fetch(second.url('/readyz'))).status, 200);
-      const counts = await countsBy(admin, `traces-elkhound-${namespace}`, 'span.id');
-      assert.deepEqual(lostOrDuplicated(load.acknowledged, counts), {
-        lost: 0,
-        duplicated: 0,
-        examples: [],
-      });
-    } finally {
-      await second.stop();
-    }
+    await deliverWithGoodKey(writer.encoded, namespace, dataDirectory, load, {
+      caFingerprint: deployment.caFingerprint!,
+    });
   });
 });
+
+/** Steady load on the sidecar's OTLP/HTTP endpoint, started: one request every 20 ms. */
+function startLoad(sidecar: SidecarProcess, serviceName: string, spansPerRequest = 10) {
+  const load = new LoadGenerator(() => sidecar.url('/v1/traces'), {
+    spansPerRequest,
+    intervalMs: 20,
+    serviceName,
+  });
+  load.start();
+  return load;
+}
+
+/** Load for `milliseconds`, then stopped; at least `atLeast` spans must have been acknowledged. */
+async function sendFor(
+  sidecar: SidecarProcess,
+  serviceName: string,
+  milliseconds: number,
+  atLeast: number,
+  spansPerRequest?: number,
+): Promise<LoadGenerator> {
+  const load = startLoad(sidecar, serviceName, spansPerRequest);
+  await delay(milliseconds);
+  await load.stop();
+  assert.ok(load.acknowledged.size >= atLeast, `only ${load.acknowledged.size} spans acknowledged`);
+  return load;
+}
+
+/** A sidecar that could not write kept everything: nothing dead-lettered, all of it queued. */
+async function assertAllQueued(sidecar: SidecarProcess, load: LoadGenerator): Promise<void> {
+  assert.equal(await deadLettered(sidecar), 0);
+  assert.equal(await metricValue(sidecar, 'elkhound_queue_documents'), load.acknowledged.size);
+}
 
 async function createKey(
   admin: Client,
@@ -399,27 +378,9 @@ async function notReadyBecause(sidecar: SidecarProcess, pattern: RegExp): Promis
 /** A CA of its own, made now: valid, but it signed nothing the node presents. */
 function otherCaFile(): string {
   const directory = mkdtempSync(join(tmpdir(), 'elkhound-wrong-ca-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=not the node CA',
-      '-keyout',
-      join(directory, 'ca.key'),
-      '-out',
-      join(directory, 'ca.crt'),
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certFile } = selfSignedCertificate(directory, '/CN=not the node CA');
   writeFileSync(join(directory, 'README'), 'a CA that signed nothing the test node presents\n');
-  return join(directory, 'ca.crt');
+  return certFile;
 }
 
 /** Polls `read` until `done` holds (at most 30 s); returns the last value. */

@@ -43,114 +43,86 @@ export interface ReferenceDocument {
 
 const APPROVALS = 'elastic/apm-server systemtest/approvals';
 const SPAN_TYPES = ['db', 'messaging', 'external', 'genai', 'app', 'unknown'];
+const OUTCOMES = ['success', 'failure', 'unknown'];
+
+/** A string field without a unit, as most are. */
+function text(path: string, example: string, values?: ReferenceField['values']): ReferenceField {
+  const field: ReferenceField = { path, kind: 'string', unit: 'none', example };
+  return values === undefined ? field : { ...field, values };
+}
+
+function number(path: string, unit: Unit, example: number): ReferenceField {
+  return { path, kind: 'number', unit, example };
+}
+
+function flag(path: string, example: boolean): ReferenceField {
+  return { path, kind: 'boolean', unit: 'none', example };
+}
 
 export const APM_REFERENCE: readonly ReferenceDocument[] = [
   {
     event: 'transaction',
     source: `${APPROVALS}/TestOTLPGRPCTraces.approved.json; elastic/apm-data input/jaeger/test_approved/transaction_jaeger_type_request_result.approved.json`,
     fields: [
-      { path: 'processor.event', kind: 'string', unit: 'none', example: 'transaction' },
-      {
-        path: 'trace.id',
-        kind: 'string',
-        unit: 'none',
-        example: 'd2acbef8b37655e48548fd9d61ad6114',
-      },
-      { path: 'transaction.id', kind: 'string', unit: 'none', example: 'b3ee9be3b687a611' },
-      { path: 'transaction.name', kind: 'string', unit: 'none', example: 'operation_name' },
-      { path: 'transaction.type', kind: 'string', unit: 'none', example: 'unknown' },
-      { path: 'transaction.duration.us', kind: 'number', unit: 'duration-µs', example: 1000000 },
-      { path: 'transaction.sampled', kind: 'boolean', unit: 'none', example: true },
-      {
-        path: 'transaction.result',
-        kind: 'string',
-        unit: 'none',
-        example: 'HTTP 2xx',
-        values: /^(HTTP [1-5]xx|HTTP \d+|Success|Error)$/,
-      },
-      { path: 'timestamp.us', kind: 'number', unit: 'epoch-µs', example: 123000000 },
-      {
-        path: 'event.outcome',
-        kind: 'string',
-        unit: 'none',
-        example: 'unknown',
-        values: ['success', 'failure', 'unknown'],
-      },
+      text('processor.event', 'transaction'),
+      text('trace.id', 'd2acbef8b37655e48548fd9d61ad6114'),
+      text('transaction.id', 'b3ee9be3b687a611'),
+      text('transaction.name', 'operation_name'),
+      text('transaction.type', 'unknown'),
+      number('transaction.duration.us', 'duration-µs', 1000000),
+      flag('transaction.sampled', true),
+      text('transaction.result', 'HTTP 2xx', /^(HTTP [1-5]xx|HTTP \d+|Success|Error)$/),
+      number('timestamp.us', 'epoch-µs', 123000000),
+      text('event.outcome', 'unknown', OUTCOMES),
     ],
   },
   {
     event: 'span',
     source: `${APPROVALS}/TestIntake/Spans.approved.json; elastic/apm-data input/jaeger/test_approved/span_jaeger_http.approved.json`,
     fields: [
-      { path: 'processor.event', kind: 'string', unit: 'none', example: 'span' },
-      {
-        path: 'trace.id',
-        kind: 'string',
-        unit: 'none',
-        example: 'abcdef0123456789abcdef9876543210',
-      },
-      { path: 'span.id', kind: 'string', unit: 'none', example: '1234567890aaaade' },
-      { path: 'span.name', kind: 'string', unit: 'none', example: 'SELECT FROM product_types' },
-      { path: 'parent.id', kind: 'string', unit: 'none', example: 'abcdef0123456789' },
-      { path: 'transaction.id', kind: 'string', unit: 'none', example: 'ab23456a89012345' },
-      { path: 'span.type', kind: 'string', unit: 'none', example: 'db', values: SPAN_TYPES },
-      { path: 'span.subtype', kind: 'string', unit: 'none', example: 'postgresql' },
-      { path: 'span.duration.us', kind: 'number', unit: 'duration-µs', example: 3781 },
-      {
-        path: 'span.destination.service.resource',
-        kind: 'string',
-        unit: 'none',
-        example: 'postgres/testdb',
-      },
-      { path: 'service.target.type', kind: 'string', unit: 'none', example: 'postgres' },
-      { path: 'service.target.name', kind: 'string', unit: 'none', example: 'testdb' },
-      { path: 'span.representative_count', kind: 'number', unit: 'none', example: 1 },
-      { path: 'timestamp.us', kind: 'number', unit: 'epoch-µs', example: 1532976822281000 },
-      {
-        path: 'event.outcome',
-        kind: 'string',
-        unit: 'none',
-        example: 'success',
-        values: ['success', 'failure', 'unknown'],
-      },
+      text('processor.event', 'span'),
+      text('trace.id', 'abcdef0123456789abcdef9876543210'),
+      text('span.id', '1234567890aaaade'),
+      text('span.name', 'SELECT FROM product_types'),
+      text('parent.id', 'abcdef0123456789'),
+      text('transaction.id', 'ab23456a89012345'),
+      text('span.type', 'db', SPAN_TYPES),
+      text('span.subtype', 'postgresql'),
+      number('span.duration.us', 'duration-µs', 3781),
+      text('span.destination.service.resource', 'postgres/testdb'),
+      text('service.target.type', 'postgres'),
+      text('service.target.name', 'testdb'),
+      number('span.representative_count', 'none', 1),
+      number('timestamp.us', 'epoch-µs', 1532976822281000),
+      text('event.outcome', 'success', OUTCOMES),
     ],
   },
   {
     event: 'error',
     source: `${APPROVALS}/TestOTLPGRPCTraces.approved.json (the exception event of an OTLP span)`,
     fields: [
-      { path: 'processor.event', kind: 'string', unit: 'none', example: 'error' },
-      {
-        path: 'trace.id',
-        kind: 'string',
-        unit: 'none',
-        example: 'd2acbef8b37655e48548fd9d61ad6114',
-      },
-      { path: 'parent.id', kind: 'string', unit: 'none', example: 'b3ee9be3b687a611' },
-      { path: 'transaction.id', kind: 'string', unit: 'none', example: 'b3ee9be3b687a611' },
-      { path: 'transaction.sampled', kind: 'boolean', unit: 'none', example: true },
-      { path: 'error.id', kind: 'string', unit: 'none', example: 'dynamic' },
+      text('processor.event', 'error'),
+      text('trace.id', 'd2acbef8b37655e48548fd9d61ad6114'),
+      text('parent.id', 'b3ee9be3b687a611'),
+      text('transaction.id', 'b3ee9be3b687a611'),
+      flag('transaction.sampled', true),
+      text('error.id', 'dynamic'),
       {
         path: 'error.grouping_key',
         kind: 'string',
         unit: 'md5-hex',
         example: '14f4d08792a45fce53a46c93851e36e1',
       },
-      { path: 'error.grouping_name', kind: 'string', unit: 'none', example: 'kablamo' },
+      text('error.grouping_name', 'kablamo'),
       {
         path: 'error.exception',
         kind: 'array',
         unit: 'none',
         example: [{ handled: true, message: 'kablamo', type: '*errors.errorString' }],
       },
-      {
-        path: 'error.stack_trace',
-        kind: 'string',
-        unit: 'none',
-        example: 'not an actual real stack trace',
-      },
-      { path: 'message', kind: 'string', unit: 'none', example: 'kablamo' },
-      { path: 'timestamp.us', kind: 'number', unit: 'epoch-µs', example: 123002000 },
+      text('error.stack_trace', 'not an actual real stack trace'),
+      text('message', 'kablamo'),
+      number('timestamp.us', 'epoch-µs', 123002000),
     ],
   },
 ];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { positiveWholeNumberSetting, textSetting } from './setting-value';
 
 /**
  * Where and how to reach Elasticsearch: the exporter options, and what the environment and the
@@ -247,21 +248,18 @@ function convert(setting: ConnectionSetting, { value, source }: SettingValue): u
         `${source}: ${shown} is not a boolean; expected true or false`,
       );
     case 'duration': {
-      const number =
-        typeof value === 'number'
-          ? value
-          : typeof value === 'string' && /^\d+$/.test(value.trim())
-            ? Number(value)
-            : NaN;
-      if (Number.isInteger(number) && number > 0) return number;
+      const milliseconds = positiveWholeNumberSetting(value);
+      if (milliseconds !== undefined) return milliseconds;
       throw new ConnectionConfigError(
         `${source}: ${shown} is not a duration; expected a positive whole number of milliseconds`,
       );
     }
-    default:
-      if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    default: {
+      const text = textSetting(value);
+      if (text !== undefined) return text;
       if (typeof value === 'number' && setting.kind === 'string') return String(value);
       throw new ConnectionConfigError(`${source}: ${shown} is not a text value; expected a string`);
+    }
   }
 }
 

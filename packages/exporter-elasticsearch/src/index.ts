@@ -13,6 +13,7 @@ export {
   type ResolvedConnection,
   type SettingValue,
 } from './connection';
+export { positiveWholeNumberSetting, textSetting, wholeNumberSetting } from './setting-value';
 export {
   BulkWriter,
   type BulkOutcome,

@@ -5,6 +5,9 @@ import {
   ConnectionConfigError,
   connectionFromSettings,
   isLoopbackConnection,
+  positiveWholeNumberSetting,
+  textSetting,
+  wholeNumberSetting,
   type ResolvedConnection,
 } from '@elkhound/exporter-elasticsearch';
 import { isValidNamespace } from '@elkhound/ecs';
@@ -407,8 +410,8 @@ function describe(value: unknown): string {
 }
 
 function asString(value: unknown, source: string): string {
-  if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  if (typeof value === 'number') return String(value);
+  const text = textSetting(value) ?? (typeof value === 'number' ? String(value) : undefined);
+  if (text !== undefined) return text;
   throw new ConfigError(
     `${source}: ${describe(value)} is not a text value; expected a non-empty string`,
   );
@@ -416,12 +419,7 @@ function asString(value: unknown, source: string): string {
 
 function asPort(value: unknown, source: string): number | undefined {
   if (value === 'off' || value === false) return undefined;
-  const port =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d+$/.test(value.trim())
-        ? Number(value)
-        : NaN;
+  const port = wholeNumberSetting(value);
   if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
   throw new ConfigError(`${source}: ${describe(value)} is not a port; expected 0-65535 or "off"`);
 }
@@ -442,13 +440,8 @@ function asBytes(value: unknown, source: string): number {
 }
 
 function asPositiveInteger(value: unknown, source: string): number {
-  const number =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d+$/.test(value.trim())
-        ? Number(value)
-        : NaN;
-  if (Number.isInteger(number) && number > 0) return number;
+  const number = positiveWholeNumberSetting(value);
+  if (number !== undefined) return number;
   throw new ConfigError(`${source}: ${describe(value)} is not a positive integer`);
 }
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { selfSignedCertificate } from './support/certificates';
 import { makeSpans, traceRequestProtobuf } from './support/requests';
 import { spawnSidecar, temporaryDirectory } from './support/sidecar-process';
 
@@ -34,29 +33,9 @@ describe('TLS on both receivers', function () {
 
   it('serves OTLP over HTTPS and gRPC with TLS from the configured certificate', async () => {
     const directory = temporaryDirectory('tls');
-    const certFile = join(directory, 'cert.pem');
-    const keyFile = join(directory, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { certFile, keyFile } = selfSignedCertificate(directory, '/CN=localhost', [
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
     const sidecar = await spawnSidecar({
       ELKHOUND_TLS_CERT_FILE: certFile,
       ELKHOUND_TLS_KEY_FILE: keyFile,

@@ -674,13 +674,20 @@ export class OtlpCorpus {
     return point;
   }
 
-  private histogramPoint(): Message {
+  /** What histograms and exponential histograms share: a point's count, sum, min and max. */
+  private histogramBase(): Message {
     const random = this.random;
     const point = this.pointBase();
     if (random.chance(0.9)) point.count = long(random.uint64());
     if (random.chance(0.7)) point.sum = random.double();
     if (random.chance(0.5)) point.min = random.double();
     if (random.chance(0.5)) point.max = random.double();
+    return point;
+  }
+
+  private histogramPoint(): Message {
+    const random = this.random;
+    const point = this.histogramBase();
     // One more count than bounds, or no buckets at all.
     if (random.chance(0.8)) {
       const bounds = Array.from({ length: random.below(6) }, () => random.double());
@@ -692,11 +699,7 @@ export class OtlpCorpus {
 
   private exponentialPoint(): Message {
     const random = this.random;
-    const point = this.pointBase();
-    if (random.chance(0.9)) point.count = long(random.uint64());
-    if (random.chance(0.7)) point.sum = random.double();
-    if (random.chance(0.5)) point.min = random.double();
-    if (random.chance(0.5)) point.max = random.double();
+    const point = this.histogramBase();
     if (random.chance(0.9)) point.scale = random.below(41) - 20;
     if (random.chance(0.7)) point.zero_count = long(random.uint64());
     // zero_threshold (opentelemetry-proto 1.1): not in Elkhound's model.

@@ -127,23 +127,63 @@ function scope(message: Decoded | undefined): InstrumentationScope {
   return out;
 }
 
+/**
+ * A signal's resource → scope → item fields: as the .proto files name them, and the keys of the
+ * scope groups and items in Elkhound's model.
+ */
+interface SignalFields<Scopes extends string, Items extends string> {
+  resource: string;
+  scope: string;
+  item: string;
+  scopes: Scopes;
+  items: Items;
+}
+
+const TRACE_FIELDS = {
+  resource: 'resource_spans',
+  scope: 'scope_spans',
+  item: 'spans',
+  scopes: 'scopeSpans',
+  items: 'spans',
+} as const;
+const LOGS_FIELDS = {
+  resource: 'resource_logs',
+  scope: 'scope_logs',
+  item: 'log_records',
+  scopes: 'scopeLogs',
+  items: 'logRecords',
+} as const;
+const METRICS_FIELDS = {
+  resource: 'resource_metrics',
+  scope: 'scope_metrics',
+  item: 'metrics',
+  scopes: 'scopeMetrics',
+  items: 'metrics',
+} as const;
+
+type ResourceGroup<Scopes extends string, Items extends string, Item> = {
+  resource: Resource;
+  schemaUrl?: string;
+} & Record<Scopes, ({ scope: InstrumentationScope; schemaUrl?: string } & Record<Items, Item[]>)[]>;
+
 /** Resource → scope → items, shared by the three signals. */
-function envelope<Item>(
+function envelope<Scopes extends string, Items extends string, Item>(
   request: Decoded,
-  resourceField: string,
-  scopeField: string,
-  itemField: string,
+  fields: SignalFields<Scopes, Items>,
   item: (message: Decoded) => Item,
-) {
-  return list(request, resourceField).map((group) => ({
-    resource: resource(child(group, 'resource')),
-    ...(has(group, 'schema_url') ? { schemaUrl: group.schema_url as string } : {}),
-    scopes: list(group, scopeField).map((scopeGroup) => ({
-      scope: scope(child(scopeGroup, 'scope')),
-      ...(has(scopeGroup, 'schema_url') ? { schemaUrl: scopeGroup.schema_url as string } : {}),
-      items: list(scopeGroup, itemField).map(item),
-    })),
-  }));
+): ResourceGroup<Scopes, Items, Item>[] {
+  return list(request, fields.resource).map(
+    (group) =>
+      ({
+        resource: resource(child(group, 'resource')),
+        ...(has(group, 'schema_url') ? { schemaUrl: group.schema_url as string } : {}),
+        [fields.scopes]: list(group, fields.scope).map((scopeGroup) => ({
+          scope: scope(child(scopeGroup, 'scope')),
+          ...(has(scopeGroup, 'schema_url') ? { schemaUrl: scopeGroup.schema_url as string } : {}),
+          [fields.items]: list(scopeGroup, fields.item).map(item),
+        })),
+      }) as ResourceGroup<Scopes, Items, Item>,
+  );
 }
 
 const ZERO_SPAN = '0'.repeat(16);
@@ -354,33 +394,15 @@ export class ReferenceDecoder {
   );
 
   decodeTraces(bytes: Uint8Array): ResourceSpans[] {
-    const request = this.traces.decode(bytes) as unknown as Decoded;
-    return envelope(request, 'resource_spans', 'scope_spans', 'spans', span).map(
-      ({ scopes, ...group }) => ({
-        ...group,
-        scopeSpans: scopes.map(({ items, ...scopeGroup }) => ({ ...scopeGroup, spans: items })),
-      }),
-    );
+    return envelope(this.traces.decode(bytes) as unknown as Decoded, TRACE_FIELDS, span);
   }
 
   decodeLogs(bytes: Uint8Array): ResourceLogs[] {
-    const request = this.logs.decode(bytes) as unknown as Decoded;
-    return envelope(request, 'resource_logs', 'scope_logs', 'log_records', logRecord).map(
-      ({ scopes, ...group }) => ({
-        ...group,
-        scopeLogs: scopes.map(({ items, ...scopeGroup }) => ({ ...scopeGroup, logRecords: items })),
-      }),
-    );
+    return envelope(this.logs.decode(bytes) as unknown as Decoded, LOGS_FIELDS, logRecord);
   }
 
   decodeMetrics(bytes: Uint8Array): ResourceMetrics[] {
-    const request = this.metrics.decode(bytes) as unknown as Decoded;
-    return envelope(request, 'resource_metrics', 'scope_metrics', 'metrics', metric).map(
-      ({ scopes, ...group }) => ({
-        ...group,
-        scopeMetrics: scopes.map(({ items, ...scopeGroup }) => ({ ...scopeGroup, metrics: items })),
-      }),
-    );
+    return envelope(this.metrics.decode(bytes) as unknown as Decoded, METRICS_FIELDS, metric);
   }
 }
 
