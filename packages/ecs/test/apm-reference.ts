@@ -19,7 +19,7 @@ export type JsonKind = 'string' | 'number' | 'boolean' | 'array';
 export type Unit =
   /** Microseconds since the epoch, the same instant as `@timestamp`. */
   | 'epoch-µs'
-  /** Microseconds of the span's duration: `event.duration` (ns) / 1000, rounded down. */
+  /** Microseconds of the span's duration: end − start (ns) / 1000, rounded down. */
   | 'duration-µs'
   /** 32 lowercase hex digits (an MD5). */
   | 'md5-hex'

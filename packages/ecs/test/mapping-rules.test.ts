@@ -119,7 +119,9 @@ describe('ECS mapping rules', () => {
     assert.equal(at(source, 'numeric_labels.retry_count'), 3);
     assert.equal((at(source, 'labels.long_value') as string).length, MAX_LABEL_LENGTH);
     assert.equal(at(source, 'labels.otel_scope_name'), 'scope');
-    assert.equal(at(source, 'event.duration'), 1_000_000_002);
+    // 1,000,000,002 ns: µs rounded down, and no `event.duration` beside it.
+    assert.equal(at(source, 'span.duration.us'), 1_000_000);
+    assert.equal(at(source, 'event.duration'), undefined);
     assert.equal(at(source, '@timestamp'), '2025-11-22T10:00:00.000000005Z');
   });
 

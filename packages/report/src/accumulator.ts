@@ -42,6 +42,15 @@ function at(document: Source, ...path: string[]): unknown {
   return value;
 }
 
+/**
+ * A span's duration in ms: `span.duration.us` (every span has it since issue 15), else the
+ * `event.duration` (ns) of documents written before.
+ */
+export function durationMsOf(micros: unknown, nanos: unknown): number {
+  if (typeof micros === 'number' && Number.isFinite(micros)) return micros / 1e3;
+  return number(nanos) / 1e6;
+}
+
 function number(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
@@ -142,7 +151,10 @@ export class ReportAccumulator {
       const reason = text(at(document, 'elkhound', 'cost', 'unpriced_reason')) ?? NO_REASON;
       this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
     }
-    const durationMs = number(at(document, 'event', 'duration')) / 1e6;
+    const durationMs = durationMsOf(
+      at(document, 'span', 'duration', 'us'),
+      at(document, 'event', 'duration'),
+    );
     const firstChunk = at(document, 'gen_ai', 'response', 'time_to_first_chunk');
 
     const key = `${model}\u0000${provider}`;

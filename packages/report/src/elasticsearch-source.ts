@@ -6,7 +6,7 @@ import {
   ElasticsearchTransport,
   type ElasticsearchConnectionOptions,
 } from '@elkhound/exporter-elasticsearch';
-import { cacheSavings, filtersOf, NO_REASON, sortReasons } from './accumulator';
+import { cacheSavings, durationMsOf, filtersOf, NO_REASON, sortReasons } from './accumulator';
 import {
   fillGaps,
   MODEL_CALL_OPERATIONS,
@@ -150,7 +150,9 @@ export class ElasticsearchReportSource {
       size: query.top,
       track_total_hits: true,
       query: filter,
-      sort: [{ 'event.duration': 'desc' }],
+      // `span.duration.us`: every span's duration (µs); documents written before issue 15 have
+      // `event.duration` (ns) instead, read below when the first is missing.
+      sort: [{ 'span.duration.us': { order: 'desc', unmapped_type: 'long' } }],
       _source: [
         '@timestamp',
         'service.name',
@@ -158,6 +160,7 @@ export class ElasticsearchReportSource {
         'span.name',
         'span.id',
         'trace.id',
+        'span.duration.us',
         'event.duration',
       ],
       aggs: {
@@ -171,7 +174,7 @@ export class ElasticsearchReportSource {
               terms: { field: 'gen_ai.provider.name', size: 20, missing: UNKNOWN },
               aggs: {
                 ...sums(),
-                latency: { percentiles: { field: 'event.duration', percents: [50, 95, 99] } },
+                latency: { percentiles: { field: 'span.duration.us', percents: [50, 95, 99] } },
                 first_chunk: {
                   percentiles: {
                     field: 'gen_ai.response.time_to_first_chunk',
@@ -227,7 +230,7 @@ export class ElasticsearchReportSource {
           cost: value(provider.cost),
           estimatedCost: value((provider.estimated as Json | undefined)?.cost),
           unpricedCalls: value(provider.unpriced),
-          latencyMs: percentiles(provider.latency, 1e-6),
+          latencyMs: percentiles(provider.latency, 1e-3),
         };
         if (value(provider.streamed) > 0)
           row.timeToFirstChunkMs = percentiles(provider.first_chunk, 1000);
@@ -256,7 +259,7 @@ export class ElasticsearchReportSource {
           service: String(get('service.name') ?? UNKNOWN),
           model: String(get('gen_ai.request.model') ?? UNKNOWN),
           name: String(get('span.name') ?? ''),
-          durationMs: Number(get('event.duration') ?? 0) / 1e6,
+          durationMs: durationMsOf(get('span.duration.us'), get('event.duration')),
           traceId: String(get('trace.id') ?? ''),
           spanId: String(get('span.id') ?? ''),
         };

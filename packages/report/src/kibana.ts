@@ -177,9 +177,9 @@ const PANELS: LensPanel[] = [
     query: GENAI_CALLS,
     columns: {
       model: terms('gen_ai.request.model', 'Model', 'p95', 20),
-      p50: percentile('event.duration', 50, 'Duration p50 (ns)'),
-      p95: percentile('event.duration', 95, 'Duration p95 (ns)'),
-      p99: percentile('event.duration', 99, 'Duration p99 (ns)'),
+      p50: percentile('span.duration.us', 50, 'Duration p50 (µs)'),
+      p95: percentile('span.duration.us', 95, 'Duration p95 (µs)'),
+      p99: percentile('span.duration.us', 99, 'Duration p99 (µs)'),
       firstChunk: percentile(
         'gen_ai.response.time_to_first_chunk',
         50,
@@ -384,7 +384,7 @@ export function kibanaSavedObjects(): SavedObject[] {
         'gen_ai.request.model',
         'service.name',
         'elkhound.cost.total',
-        'event.duration',
+        'span.duration.us',
         'trace.id',
       ],
       ['@timestamp', 'desc'],

@@ -3,11 +3,15 @@
 // on an idle node, variants alternating over the rounds), as Elkhound writes them and with one
 // thing changed at a time — auto ids instead of `create` with an id, the Collector's template
 // instead of Elkhound's — and the Collector's own ECS documents (captured from a Collector run)
-// with and without ids. Per variant: Elasticsearch's CPU per document, source bytes per document,
-// indexed leaf fields, store bytes per document.
+// with and without ids. Also (issue 15) template settings laid over Elkhound's (numbers as doc
+// values only, `refresh_interval`), the documents as Elkhound wrote them before issue 15's field
+// changes, and without the fields the Collector's lack (the APM UI's, the per-document
+// constants). Per variant: Elasticsearch's CPU per document, source bytes per document, indexed
+// leaf fields, store bytes per document. One unmeasured phase per signal first (JIT warm-up).
 //
 // Run: ELASTICSEARCH_URL=http://127.0.0.1:9200 npm run bench:es-cost -w @elkhound/sidecar [requests]
-// BENCH_ROUNDS (default 3).
+// BENCH_ROUNDS (default 3); BENCH_VARIANTS: a regular expression of the variants to run;
+// BENCH_SHOW_DOCUMENTS=1 prints one document of each kind.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { encodeLogs, encodeSpans } from '@elkhound/ecs';
@@ -154,6 +158,52 @@ function without(documents: Document[], paths: string[][]): Document[] {
   });
 }
 
+/**
+ * Span documents as Elkhound wrote them before issue 15: with `event.kind` and `event.duration`
+ * (ns; the µs of `span.duration.us` × 1000 here), and `span.duration.us` on spans only.
+ */
+function formerSpans(documents: Document[]): Document[] {
+  return documents.map((document) => {
+    const source = JSON.parse(document.source) as {
+      event: Record<string, unknown>;
+      span: { duration?: { us: number } };
+      transaction?: { duration?: { us: number } };
+    };
+    const micros = source.span.duration?.us ?? 0;
+    source.event = { kind: 'event', duration: micros * 1000 + 123, ...source.event };
+    if (source.transaction?.duration !== undefined) delete source.span.duration;
+    return { id: document.id, source: JSON.stringify(source) };
+  });
+}
+
+/** Log documents as Elkhound wrote them before issue 15: `event.kind`, `event.created` always. */
+function formerLogs(documents: Document[]): Document[] {
+  return documents.map((document) => {
+    const source = JSON.parse(document.source) as {
+      '@timestamp': string;
+      event?: Record<string, unknown>;
+    };
+    source.event = { kind: 'event', ...source.event, created: source['@timestamp'] };
+    return { id: document.id, source: JSON.stringify(source) };
+  });
+}
+
+/** What the Collector's ECS documents lack: the APM UI's fields (issue 17). */
+const APM_UI_FIELDS = [
+  ['processor'],
+  ['timestamp'],
+  ['span', 'type'],
+  ['span', 'subtype'],
+  ['span', 'destination'],
+  ['span', 'representative_count'],
+  ['service.target'],
+  ['transaction', 'duration'],
+  ['transaction', 'result'],
+  ['transaction', 'sampled'],
+  ['transaction', 'type'],
+  ['transaction', 'representative_count'],
+];
+
 /** The Collector's documents as its dynamic data stream routing writes them. */
 function withDataStream(documents: Document[]): Document[] {
   const members = '"data_stream":{"type":"traces","dataset":"generic","namespace":"default"}';
@@ -197,9 +247,73 @@ async function installNoIdDocValuesTemplate(): Promise<void> {
   });
 }
 
+/**
+ * A template of Elkhound's components with `mappings` and `settings` laid over them, for the data
+ * streams `{signal}-{tag}-*`: a template change measured without changing Elkhound's templates.
+ */
+async function installVariantTemplate(
+  tag: string,
+  signal: 'traces' | 'logs',
+  mappings: Record<string, unknown>,
+  settings: Record<string, unknown> = {},
+): Promise<() => string> {
+  await elasticsearch('PUT', `/_index_template/bench-${tag}-${signal}`, {
+    index_patterns: [`${signal}-${tag}-*`],
+    data_stream: {},
+    priority: 300,
+    composed_of: ['elkhound@settings', 'elkhound@mappings-common', `elkhound@mappings-${signal}`],
+    template: { settings, mappings: { properties: mappings } },
+  });
+  return () => `${signal}-${tag}-${uniqueNamespace('escost')}`;
+}
+
+// Numbers only aggregated, sorted on or shown (never looked up by value on large data): doc
+// values without the points index (`index: false`; still searchable, by doc values).
+const notIndexed = (type: string): Record<string, unknown> => ({ type, index: false });
+const NUMBERS_NOT_INDEXED = {
+  event: {
+    properties: {
+      duration: notIndexed('long'),
+      severity: notIndexed('long'),
+      created: notIndexed('date_nanos'),
+    },
+  },
+  timestamp: { properties: { us: notIndexed('long') } },
+  span: { properties: { duration: { properties: { us: notIndexed('long') } } } },
+  transaction: { properties: { duration: { properties: { us: notIndexed('long') } } } },
+};
+
 async function main(): Promise<void> {
   await setupElasticsearch({ url });
   await installNoIdDocValuesTemplate();
+  const numbersNotIndexed = await installVariantTemplate(
+    'escostnum',
+    'traces',
+    NUMBERS_NOT_INDEXED,
+  );
+  const numbersNotIndexedLogs = await installVariantTemplate(
+    'escostnum',
+    'logs',
+    NUMBERS_NOT_INDEXED,
+  );
+  // Issue 15's template change undone: `message` with its `.keyword` (templates version 5).
+  const formerMessage = {
+    message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 1024 } } },
+  };
+  const formerTemplate = await installVariantTemplate('escostv5', 'traces', formerMessage);
+  const formerLogsTemplate = await installVariantTemplate('escostv5', 'logs', formerMessage);
+  const refresh5s = await installVariantTemplate(
+    'escostref',
+    'traces',
+    {},
+    { 'index.refresh_interval': '5s' },
+  );
+  const refresh5sLogs = await installVariantTemplate(
+    'escostref',
+    'logs',
+    {},
+    { 'index.refresh_interval': '5s' },
+  );
   for (const [name, body] of Object.entries(collectorTemplates()))
     await elasticsearch('PUT', `/_index_template/${name}`, body);
   const esPid = await elasticsearchPid(url);
@@ -260,19 +374,52 @@ async function main(): Promise<void> {
       withIds: true,
     },
     {
-      name: 'elkhound without processor.event, event.kind/outcome, agent.*',
-      documents: without(elkhound, [
-        ['processor'],
-        ['event', 'kind'],
-        ['event', 'outcome'],
-        ['agent'],
-      ]),
+      name: 'elkhound without processor.event, event.outcome, agent.*',
+      documents: without(elkhound, [['processor'], ['event', 'outcome'], ['agent']]),
       dataStream: elkhoundStream,
       withIds: true,
     },
     {
       name: 'elkhound without labels.otel_scope_*',
       documents: without(elkhound, [
+        ['labels', 'otel_scope_name'],
+        ['labels', 'otel_scope_version'],
+      ]),
+      dataStream: elkhoundStream,
+      withIds: true,
+    },
+    {
+      name: 'elkhound, durations and timestamp.us not indexed (template)',
+      documents: elkhound,
+      dataStream: numbersNotIndexed,
+      withIds: true,
+    },
+    {
+      name: 'elkhound, refresh_interval 5s (template)',
+      documents: elkhound,
+      dataStream: refresh5s,
+      withIds: true,
+    },
+    // Issue 15: the documents as Elkhound wrote them before, and without what the Collector's
+    // lack (the APM UI's fields; then the per-document constants too).
+    {
+      name: 'elkhound before issue 15 (reconstructed)',
+      documents: formerSpans(elkhound),
+      dataStream: formerTemplate,
+      withIds: true,
+    },
+    {
+      name: "elkhound without the APM UI's fields",
+      documents: without(elkhound, APM_UI_FIELDS),
+      dataStream: elkhoundStream,
+      withIds: true,
+    },
+    {
+      name: "elkhound without the APM UI's fields, data_stream.*, agent.*, scope labels",
+      documents: without(elkhound, [
+        ...APM_UI_FIELDS,
+        ['data_stream'],
+        ['agent'],
         ['labels', 'otel_scope_name'],
         ['labels', 'otel_scope_version'],
       ]),
@@ -294,9 +441,27 @@ async function main(): Promise<void> {
       withIds: true,
     },
     {
-      name: 'logs: elkhound, message without .keyword (template)',
+      name: 'logs: elkhound without processor.event (log records)',
+      documents: without(elkhoundLogs, [['processor']]),
+      dataStream: elkhoundLogsStream,
+      withIds: true,
+    },
+    {
+      name: 'logs: elkhound, event.severity, event.created not indexed (template)',
       documents: elkhoundLogs,
-      dataStream: () => `logs-${NO_ID_DOC_VALUES}-${uniqueNamespace('escost')}`,
+      dataStream: numbersNotIndexedLogs,
+      withIds: true,
+    },
+    {
+      name: 'logs: elkhound, refresh_interval 5s (template)',
+      documents: elkhoundLogs,
+      dataStream: refresh5sLogs,
+      withIds: true,
+    },
+    {
+      name: 'logs: elkhound before issue 15 (reconstructed)',
+      documents: formerLogs(elkhoundLogs),
+      dataStream: formerLogsTemplate,
       withIds: true,
     },
   );
@@ -330,6 +495,24 @@ async function main(): Promise<void> {
       },
     );
   else console.log('the Collector could not be built: its documents are left out');
+
+  // BENCH_VARIANTS: a regular expression of the variants' names to run (default: all).
+  const only = process.env.BENCH_VARIANTS ? new RegExp(process.env.BENCH_VARIANTS) : undefined;
+  if (only) variants.splice(0, variants.length, ...variants.filter((v) => only.test(v.name)));
+  if (process.env.BENCH_SHOW_DOCUMENTS)
+    for (const documents of [elkhound, collector, elkhoundLogs, collectorLogs])
+      if (documents[1]) console.log(documents[1].source);
+
+  // A node just started runs its first phases several times slower (JIT): one unmeasured phase
+  // of each signal's documents first.
+  for (const [documents, dataStream] of [
+    [elkhound, elkhoundStream],
+    [elkhoundLogs, elkhoundLogsStream],
+  ] as const) {
+    const name = dataStream();
+    await rawBulk(bulkBodies(documents, name, true));
+    await elasticsearch('POST', `/${name}/_refresh`);
+  }
 
   const results = new Map<
     string,
