@@ -46,6 +46,7 @@ export class ConsumeService {
       sink,
       deadLetters: recordDeadLetters,
       logger,
+      maxInFlight: config.bulkConcurrency + 1,
     });
     const service = new ConsumeService(config, logger, worker, sink, recordDeadLetters);
     await service.listen();
