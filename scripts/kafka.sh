@@ -9,6 +9,12 @@
 #   scripts/kafka.sh bootstrap     print the bootstrap servers
 #   scripts/kafka.sh kill-node I   SIGKILL node I (1-based): a crashed broker, for failure tests
 #   scripts/kafka.sh start-node I  start node I again on its existing storage and wait for it
+#   scripts/kafka.sh sasl-password print the password of the SASL user `elkhound` (SASL mode)
+#
+# ELKHOUND_KAFKA_SASL=1 (one node): the broker listens with SASL_PLAINTEXT only, offering PLAIN,
+# SCRAM-SHA-256 and SCRAM-SHA-512 for the user `elkhound` (password ELKHOUND_KAFKA_SASL_PASSWORD,
+# default elkhound-secret). The SCRAM credentials are written into the KRaft storage when it is
+# formatted (`kafka-storage format --add-scram`): KRaft has no ZooKeeper to put them in first.
 #
 # The broker is the Maven artifact org.apache.kafka:kafka_2.13 and its dependencies, copied by
 # `mvn dependency:copy-dependencies` on scripts/kafka/pom.xml and run as `java -cp 'libs/*'
@@ -32,6 +38,9 @@ LIBS="$CACHE_ROOT/kafka-$KAFKA_VERSION/libs"
 RUN_DIR="$CACHE_ROOT/kafka-run-$PORT"
 # One fixed cluster id: the storage is formatted afresh on every `start`.
 CLUSTER_ID="ZWxraG91bmQtdGVzdC0x0Q"
+SASL_PASSWORD="${ELKHOUND_KAFKA_SASL_PASSWORD:-elkhound-secret}"
+# The broker's own user, for its connections to itself (inter-broker listener).
+SASL_ADMIN_PASSWORD="admin-secret"
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -78,15 +87,17 @@ write_config() {
   local rf=$n min_isr=1
   [ "$n" -ge 3 ] && { rf=3; min_isr=2; }
   mkdir -p "$RUN_DIR/node-$i/data" "$RUN_DIR/node-$i/logs"
+  local listener=PLAINTEXT
+  [ -f "$RUN_DIR/sasl" ] && listener=SASL_PLAINTEXT
   cat >"$RUN_DIR/node-$i/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i" "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i")
+listeners=$listener://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i" "$n")
+advertised.listeners=$listener://127.0.0.1:$(broker_port "$i")
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=$listener
+listener.security.protocol.map=$listener:$listener,CONTROLLER:PLAINTEXT
 log.dirs=$RUN_DIR/node-$i/data
 num.partitions=4
 default.replication.factor=$rf
@@ -104,6 +115,15 @@ group.initial.rebalance.delay.ms=0
 log.segment.bytes=16777216
 log.retention.hours=2
 PROPS
+  if [ "$listener" = SASL_PLAINTEXT ]; then
+    cat >>"$RUN_DIR/node-$i/server.properties" <<PROPS
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD" user_admin="$SASL_ADMIN_PASSWORD" user_elkhound="$SASL_PASSWORD";
+PROPS
+  fi
   cat >"$RUN_DIR/node-$i/log4j2.yaml" <<YAML
 Configuration:
   Appenders:
@@ -168,16 +188,24 @@ start() {
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR"
   echo "$n" >"$RUN_DIR/nodes"
+  local scram=()
+  if [ "${ELKHOUND_KAFKA_SASL:-}" = 1 ]; then
+    [ "$n" = 1 ] || die "ELKHOUND_KAFKA_SASL=1 runs one node, not $n"
+    : >"$RUN_DIR/sasl"
+    scram=(--add-scram "SCRAM-SHA-256=[name=admin,password=$SASL_ADMIN_PASSWORD]"
+      --add-scram "SCRAM-SHA-256=[name=elkhound,password=$SASL_PASSWORD]"
+      --add-scram "SCRAM-SHA-512=[name=elkhound,password=$SASL_PASSWORD]")
+  fi
   for i in $(seq 1 "$n"); do
     write_config "$i" "$n"
     "$java" -Dlog4j2.configurationFile="$RUN_DIR/node-$i/log4j2.yaml" -cp "$LIBS/*" kafka.tools.StorageTool format \
-      --cluster-id "$CLUSTER_ID" --config "$RUN_DIR/node-$i/server.properties" --ignore-formatted >"$RUN_DIR/node-$i/format.log" 2>&1 \
+      --cluster-id "$CLUSTER_ID" --config "$RUN_DIR/node-$i/server.properties" --ignore-formatted "${scram[@]}" >"$RUN_DIR/node-$i/format.log" 2>&1 \
       || { cat "$RUN_DIR/node-$i/format.log" >&2; die "could not format the KRaft storage of node $i"; }
   done
   log "starting Kafka $KAFKA_VERSION, $n node(s) in KRaft mode (Java $(java_major "$java") from $(dirname "$(dirname "$java")"))"
   for i in $(seq 1 "$n"); do launch_node "$i"; done
   for i in $(seq 1 "$n"); do wait_node "$i"; done
-  log "Kafka $KAFKA_VERSION serves at $(bootstrap)"
+  log "Kafka $KAFKA_VERSION serves at $(bootstrap)${scram[*]:+ (SASL_PLAINTEXT: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 for the user elkhound)}"
   bootstrap
 }
 
@@ -232,5 +260,6 @@ case "${1:-}" in
   bootstrap) bootstrap ;;
   kill-node) kill_node "${2:-}" ;;
   start-node) start_node "${2:-}" ;;
-  *) echo "usage: $0 start [1|3]|stop|status|bootstrap|kill-node I|start-node I" >&2; exit 2 ;;
+  sasl-password) [ -f "$RUN_DIR/sasl" ] || die "the Kafka on port $PORT was not started with ELKHOUND_KAFKA_SASL=1"; echo "$SASL_PASSWORD" ;;
+  *) echo "usage: $0 start [1|3]|stop|status|bootstrap|kill-node I|start-node I|sasl-password" >&2; exit 2 ;;
 esac

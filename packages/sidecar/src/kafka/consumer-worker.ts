@@ -9,6 +9,7 @@ import { errorFields, type Logger } from '../log';
 import { Histogram } from '../self-metrics';
 import type { Sink } from '../sink/sink';
 import type { KafkaConfig } from './kafka-config';
+import { describeKafkaError, kafkaConnectionOptions } from './kafka-connection';
 import { RecordDecoder } from './record-decoder';
 import type { RecordDeadLetter, RecordDeadLetters } from './record-dead-letters';
 import { SettledOffsets, type BatchTicket, type PartitionOffset } from './settled-offsets';
@@ -58,6 +59,9 @@ export class KafkaConsumerWorker {
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
+  private problem: string | undefined;
+  /** Aborted when stopping begins: ends the waits between connection attempts. */
+  private readonly halt = new AbortController();
   private readonly offsets = new SettledOffsets();
   private readonly flights = new Set<Promise<void>>();
   /** Per "topic|partition": the offset waiting for the next commit. */
@@ -71,6 +75,7 @@ export class KafkaConsumerWorker {
       clientId: kafka.clientId,
       groupId: kafka.groupId,
       bootstrapBrokers: kafka.brokers,
+      ...kafkaConnectionOptions(kafka),
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
@@ -99,7 +104,7 @@ export class KafkaConsumerWorker {
         });
       }
     });
-    await this.openStream();
+    if (!(await this.connect(0))) return;
     this.consumer.startLagMonitoring({ topics: this.topics }, 5_000);
     this.running = this.run().catch((error: unknown) => {
       if (!this.abort.signal.aborted) logger.error('Kafka consumer stopped', errorFields(error));
@@ -148,19 +153,54 @@ export class KafkaConsumerWorker {
 
   private async reopen(failed: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
     await failed.close().catch(() => undefined);
-    for (let attempt = 0; !this.stopping && !this.abort.signal.aborted; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
-      if (this.stopping || this.abort.signal.aborted) return;
+    await this.connect(1);
+  }
+
+  /**
+   * Opens the stream, retrying with a back-off until it opens (true) or the worker stops
+   * (false). Why it does not open is kept for /readyz and logged: as an error when only a person
+   * can fix it (wrong password or mechanism, an untrusted certificate, no ACL). Nothing is read,
+   * so nothing is committed and nothing is lost meanwhile.
+   */
+  private async connect(firstAttempt: number): Promise<boolean> {
+    for (let attempt = firstAttempt; !this.stopping && !this.abort.signal.aborted; attempt++) {
+      if (attempt > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(10_000, 500 * 2 ** (attempt - 1)));
+          this.halt.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        if (this.stopping || this.abort.signal.aborted) return false;
+      }
       try {
+        // Metadata first: it fails with the broker's reason (wrong password, untrusted
+        // certificate), where joining the group would retry without end and say nothing.
+        await this.consumer.metadata({ topics: [] });
         await this.openStream();
-        return;
+        this.problem = undefined;
+        return true;
       } catch (error) {
-        this.options.logger.warn(
-          'could not read the Kafka topics yet; retrying',
-          errorFields(error),
-        );
+        const described = describeKafkaError(error);
+        this.problem = `cannot read the Kafka topics: ${described.message}`;
+        const fields = { ...errorFields(error), 'error.message': described.message };
+        if (described.credentials) {
+          this.options.logger.error(
+            'Kafka refuses the connection (credentials, TLS or ACLs); retrying',
+            fields,
+          );
+        } else {
+          this.options.logger.warn('could not read the Kafka topics yet; retrying', fields);
+        }
       }
     }
+    return false;
+  }
+
+  /** Why records are not read now (for /readyz), or undefined. */
+  notReadyReason(): string | undefined {
+    return this.problem;
   }
 
   private notify(): void {
@@ -304,6 +344,7 @@ export class KafkaConsumerWorker {
     this.stopping = true;
     this.stream?.pause();
     this.notify();
+    this.halt.abort();
     const timer = setTimeout(() => {
       this.abort.abort(new Error('shutdown timeout'));
       this.notify();
