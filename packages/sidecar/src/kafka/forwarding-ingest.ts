@@ -6,6 +6,7 @@ import type { SignalHandler } from '../receiver/signals';
 import type { SelfMetrics } from '../self-metrics';
 import type { KafkaConfig } from './kafka-config';
 import { toQueueDocument, type OutgoingRecord } from './outgoing-record';
+import { splitByResource } from './resource-split';
 import { splitTraceRequest } from './trace-split';
 
 /**
@@ -86,8 +87,10 @@ export class ForwardingIngest extends Ingest {
   }
 
   /**
-   * Traces in protobuf: one record per trace, keyed by its id. Everything else: the request as
-   * one record without a key (spread round-robin), in the encoding it came in.
+   * Traces in protobuf: one record per trace, keyed by its id. Logs and metrics in protobuf,
+   * when partitioned by resource attributes: one record per resource, keyed by a hash of its
+   * attributes. Everything else: the request as one record without a key (spread
+   * round-robin), in the encoding it came in.
    */
   private records(
     signal: SignalHandler,
@@ -99,6 +102,14 @@ export class ForwardingIngest extends Ingest {
       return [{ topic, key: undefined, value: body, contentType: 'application/json' }];
     }
     if (signal.name !== 'traces') {
+      if (this.kafka.partitionByResource[signal.name]) {
+        return splitByResource(body).map((record) => ({
+          topic,
+          key: record.key,
+          value: record.value,
+          contentType: 'application/x-protobuf',
+        }));
+      }
       return [{ topic, key: undefined, value: body, contentType: 'application/x-protobuf' }];
     }
     return splitTraceRequest(body).map((record) => ({

@@ -15,6 +15,8 @@ export interface KafkaConfig {
   groupId: string;
   /** What a record without a content-type header holds (the Collector's kafka receiver `encoding`). */
   encoding: 'otlp_proto' | 'otlp_json';
+  /** Logs / metrics: one record per resource keyed by its attributes (else unkeyed, whole). */
+  partitionByResource: { logs: boolean; metrics: boolean };
   /** TLS to the brokers (SSL or SASL_SSL listeners); undefined: plaintext. */
   tls?: KafkaTls;
   /** SASL authentication (SASL_PLAINTEXT or SASL_SSL listeners); undefined: none. */
@@ -112,6 +114,21 @@ export const KAFKA_OPTIONS: readonly Spec[] = [
     defaultText: 'otlp_proto',
     description:
       'elkhound consume: otlp_proto or otlp_json, for records without a content-type header.',
+  },
+  {
+    yaml: 'kafka.partition_logs_by_resource_attributes',
+    env: 'ELKHOUND_KAFKA_PARTITION_LOGS_BY_RESOURCE_ATTRIBUTES',
+    kind: 'boolean',
+    defaultText: 'false',
+    description:
+      "sidecar: logs as one record per resource, keyed by a hash of its attributes (the Collector's option of that name); false: one unkeyed record per request.",
+  },
+  {
+    yaml: 'kafka.partition_metrics_by_resource_attributes',
+    env: 'ELKHOUND_KAFKA_PARTITION_METRICS_BY_RESOURCE_ATTRIBUTES',
+    kind: 'boolean',
+    defaultText: 'false',
+    description: 'sidecar: the same for metrics.',
   },
   {
     yaml: 'kafka.tls.enabled',
@@ -220,15 +237,16 @@ export function readKafkaConfig(
     const entry = read(key);
     return entry === undefined ? undefined : text(key, '');
   };
-  const tlsEntry = read('kafka.tls.enabled');
-  let tlsEnabled: boolean | undefined;
-  if (tlsEntry !== undefined) {
-    const value = String(tlsEntry.value).trim().toLowerCase();
+  const flag = (key: string): boolean | undefined => {
+    const entry = read(key);
+    if (entry === undefined) return undefined;
+    const value = String(entry.value).trim().toLowerCase();
     if (value !== 'true' && value !== 'false') {
-      throw fail(`${tlsEntry.source}: ${JSON.stringify(tlsEntry.value)} is not true or false`);
+      throw fail(`${entry.source}: ${JSON.stringify(entry.value)} is not true or false`);
     }
-    tlsEnabled = value === 'true';
-  }
+    return value === 'true';
+  };
+  const tlsEnabled = flag('kafka.tls.enabled');
   const caFile = optionalText('kafka.tls.ca_file');
   const certFile = optionalText('kafka.tls.cert_file');
   const keyFile = optionalText('kafka.tls.key_file');
@@ -286,6 +304,10 @@ export function readKafkaConfig(
     partitioner: oneOf('kafka.partitioner', 'sarama_compat', ['sarama_compat', 'murmur2'] as const),
     groupId: text('kafka.group_id', 'elkhound'),
     encoding: oneOf('kafka.encoding', 'otlp_proto', ['otlp_proto', 'otlp_json'] as const),
+    partitionByResource: {
+      logs: flag('kafka.partition_logs_by_resource_attributes') ?? false,
+      metrics: flag('kafka.partition_metrics_by_resource_attributes') ?? false,
+    },
     ...(tls ? { tls } : {}),
     ...(sasl ? { sasl } : {}),
   };
