@@ -173,6 +173,7 @@ describe('Kafka: elkhound consume commits in order under out-of-order bulk compl
       partitioner: 'sarama_compat',
       groupId: `group_${namespace}`,
       encoding: 'otlp_proto',
+      partitionByResource: { logs: false, metrics: false },
     };
     const sink = new HoldFirstSink();
     const worker = new KafkaConsumerWorker({
