@@ -10,11 +10,14 @@
 #   scripts/kafka.sh kill-node I   SIGKILL node I (1-based): a crashed broker, for failure tests
 #   scripts/kafka.sh start-node I  start node I again on its existing storage and wait for it
 #   scripts/kafka.sh sasl-password print the password of the SASL user `elkhound` (SASL mode)
+#   scripts/kafka.sh ca-file       print the CA certificate (PEM) of the broker (TLS mode)
 #
 # ELKHOUND_KAFKA_SASL=1 (one node): the broker listens with SASL_PLAINTEXT only, offering PLAIN,
 # SCRAM-SHA-256 and SCRAM-SHA-512 for the user `elkhound` (password ELKHOUND_KAFKA_SASL_PASSWORD,
 # default elkhound-secret). The SCRAM credentials are written into the KRaft storage when it is
 # formatted (`kafka-storage format --add-scram`): KRaft has no ZooKeeper to put them in first.
+# ELKHOUND_KAFKA_TLS=1 (one node): the listener takes TLS (SSL; SASL_SSL with SASL), with a
+# certificate for 127.0.0.1 signed by a CA made by openssl at start (`ca-file` prints its path).
 #
 # The broker is the Maven artifact org.apache.kafka:kafka_2.13 and its dependencies, copied by
 # `mvn dependency:copy-dependencies` on scripts/kafka/pom.xml and run as `java -cp 'libs/*'
@@ -89,6 +92,10 @@ write_config() {
   mkdir -p "$RUN_DIR/node-$i/data" "$RUN_DIR/node-$i/logs"
   local listener=PLAINTEXT
   [ -f "$RUN_DIR/sasl" ] && listener=SASL_PLAINTEXT
+  if [ -f "$RUN_DIR/tls/ca.crt" ]; then
+    listener=SSL
+    [ -f "$RUN_DIR/sasl" ] && listener=SASL_SSL
+  fi
   cat >"$RUN_DIR/node-$i/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=$i
@@ -115,13 +122,25 @@ group.initial.rebalance.delay.ms=0
 log.segment.bytes=16777216
 log.retention.hours=2
 PROPS
-  if [ "$listener" = SASL_PLAINTEXT ]; then
+  local name
+  name=$(echo "$listener" | tr '[:upper:]' '[:lower:]')
+  if [ -f "$RUN_DIR/sasl" ]; then
     cat >>"$RUN_DIR/node-$i/server.properties" <<PROPS
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD";
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD" user_admin="$SASL_ADMIN_PASSWORD" user_elkhound="$SASL_PASSWORD";
+listener.name.$name.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD";
+listener.name.$name.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.$name.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD" user_admin="$SASL_ADMIN_PASSWORD" user_elkhound="$SASL_PASSWORD";
+PROPS
+  fi
+  if [ -f "$RUN_DIR/tls/ca.crt" ]; then
+    # PEM key stores (KIP-651): the key (unencrypted PKCS#8) and certificate in one file.
+    cat >>"$RUN_DIR/node-$i/server.properties" <<PROPS
+ssl.keystore.type=PEM
+ssl.keystore.location=$RUN_DIR/tls/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$RUN_DIR/tls/ca.crt
+ssl.endpoint.identification.algorithm=https
 PROPS
   fi
   cat >"$RUN_DIR/node-$i/log4j2.yaml" <<YAML
@@ -143,6 +162,25 @@ Configuration:
       - name: org.apache.kafka.controller
         level: INFO
 YAML
+}
+
+# A CA made now and a broker certificate for 127.0.0.1 signed by it (as scripts/elasticsearch.sh
+# does for a secure node).
+make_certificates() {
+  command -v openssl >/dev/null || die "openssl is needed for ELKHOUND_KAFKA_TLS=1"
+  mkdir -p "$RUN_DIR/tls"
+  (
+    cd "$RUN_DIR/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Elkhound Kafka test CA $PORT" \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=elkhound-test-broker" \
+      -keyout broker.key -out broker.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile broker.ext -out broker.crt 2>/dev/null
+    openssl pkcs8 -topk8 -nocrypt -in broker.key -out broker.pk8 2>/dev/null
+    cat broker.pk8 broker.crt >broker.pem
+  ) || die "openssl could not make the test certificates"
 }
 
 node_pid() { cat "$RUN_DIR/node-$1/kafka.pid" 2>/dev/null; }
@@ -189,6 +227,10 @@ start() {
   mkdir -p "$RUN_DIR"
   echo "$n" >"$RUN_DIR/nodes"
   local scram=()
+  if [ "${ELKHOUND_KAFKA_TLS:-}" = 1 ]; then
+    [ "$n" = 1 ] || die "ELKHOUND_KAFKA_TLS=1 runs one node, not $n"
+    make_certificates
+  fi
   if [ "${ELKHOUND_KAFKA_SASL:-}" = 1 ]; then
     [ "$n" = 1 ] || die "ELKHOUND_KAFKA_SASL=1 runs one node, not $n"
     : >"$RUN_DIR/sasl"
@@ -205,7 +247,7 @@ start() {
   log "starting Kafka $KAFKA_VERSION, $n node(s) in KRaft mode (Java $(java_major "$java") from $(dirname "$(dirname "$java")"))"
   for i in $(seq 1 "$n"); do launch_node "$i"; done
   for i in $(seq 1 "$n"); do wait_node "$i"; done
-  log "Kafka $KAFKA_VERSION serves at $(bootstrap)${scram[*]:+ (SASL_PLAINTEXT: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 for the user elkhound)}"
+  log "Kafka $KAFKA_VERSION serves at $(bootstrap)${scram[*]:+ (SASL: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 for the user elkhound)}${ELKHOUND_KAFKA_TLS:+ (TLS, CA $RUN_DIR/tls/ca.crt)}"
   bootstrap
 }
 
@@ -260,6 +302,7 @@ case "${1:-}" in
   bootstrap) bootstrap ;;
   kill-node) kill_node "${2:-}" ;;
   start-node) start_node "${2:-}" ;;
+  ca-file) [ -f "$RUN_DIR/tls/ca.crt" ] || die "the Kafka on port $PORT was not started with ELKHOUND_KAFKA_TLS=1"; echo "$RUN_DIR/tls/ca.crt" ;;
   sasl-password) [ -f "$RUN_DIR/sasl" ] || die "the Kafka on port $PORT was not started with ELKHOUND_KAFKA_SASL=1"; echo "$SASL_PASSWORD" ;;
-  *) echo "usage: $0 start [1|3]|stop|status|bootstrap|kill-node I|start-node I|sasl-password" >&2; exit 2 ;;
+  *) echo "usage: $0 start [1|3]|stop|status|bootstrap|kill-node I|start-node I|sasl-password|ca-file" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { loadConfig } from '../src/config';
@@ -23,23 +24,33 @@ class SaslBroker {
   readonly port: number;
   brokers = '';
   password = '';
+  caFile = '';
 
-  constructor() {
+  /** `tls`: SASL_SSL (ELKHOUND_KAFKA_TLS=1), on the run's first port + 10 and + 11. */
+  constructor(private readonly tls = false) {
     const first = Number(kafkaBootstrap().split(',')[0]?.split(':')[1] ?? 9092);
-    this.port = Number(process.env.ELKHOUND_KAFKA_SASL_PORT ?? first + 8);
+    this.port = tls
+      ? Number(process.env.ELKHOUND_KAFKA_TLS_PORT ?? first + 10)
+      : Number(process.env.ELKHOUND_KAFKA_SASL_PORT ?? first + 8);
   }
 
   private script(...args: string[]): string {
     return execFileSync('bash', [join(ROOT, 'scripts', 'kafka.sh'), ...args], {
       encoding: 'utf8',
       timeout: 180_000,
-      env: { ...process.env, ELKHOUND_KAFKA_PORT: String(this.port), ELKHOUND_KAFKA_SASL: '1' },
+      env: {
+        ...process.env,
+        ELKHOUND_KAFKA_PORT: String(this.port),
+        ELKHOUND_KAFKA_SASL: '1',
+        ...(this.tls ? { ELKHOUND_KAFKA_TLS: '1' } : {}),
+      },
     }).trim();
   }
 
   start(): void {
     this.brokers = this.script('start');
     this.password = this.script('sasl-password');
+    if (this.tls) this.caFile = this.script('ca-file');
   }
 
   stop(): void {
@@ -75,6 +86,46 @@ async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean):
   return value;
 }
 
+async function topicsFor(
+  broker: SaslBroker,
+  prefix: string,
+): Promise<{ namespace: string; env: Record<string, string> }> {
+  const namespace = uniqueNamespace(prefix);
+  const names = [`spans_${namespace}`, `logs_${namespace}`, `metrics_${namespace}`];
+  const admin = new Admin({
+    clientId: 'elkhound-test',
+    bootstrapBrokers: broker.brokers.split(','),
+    sasl: { mechanism: 'SCRAM-SHA-256', username: 'elkhound', password: broker.password },
+    ...(broker.caFile ? { tls: { ca: readFileSync(broker.caFile) } } : {}),
+  });
+  try {
+    await admin.createTopics({ topics: names, partitions: 2, replicas: 1 });
+  } finally {
+    await admin.close();
+  }
+  return {
+    namespace,
+    env: {
+      ELKHOUND_NAMESPACE: namespace,
+      ELKHOUND_KAFKA_BROKERS: broker.brokers,
+      ELKHOUND_KAFKA_TOPIC_TRACES: names[0] as string,
+      ELKHOUND_KAFKA_TOPIC_LOGS: names[1] as string,
+      ELKHOUND_KAFKA_TOPIC_METRICS: names[2] as string,
+      ELKHOUND_KAFKA_GROUP_ID: `group_${namespace}`,
+      ELKHOUND_KAFKA_SASL_USERNAME: 'elkhound',
+    },
+  };
+}
+
+async function send(edge: SidecarProcess, spans: ReturnType<typeof makeSpans>): Promise<void> {
+  const answer = await fetch(edge.url('/v1/traces'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: traceRequestProtobuf(spans),
+  });
+  assert.equal(answer.status, 200);
+}
+
 describe('Kafka with SASL (PLAIN, SCRAM-SHA-256/512) on a real broker', function () {
   this.timeout(240_000);
   const broker = new SaslBroker();
@@ -88,46 +139,8 @@ describe('Kafka with SASL (PLAIN, SCRAM-SHA-256/512) on a real broker', function
     stopKafka();
   });
 
-  async function topicsFor(
-    prefix: string,
-  ): Promise<{ namespace: string; env: Record<string, string> }> {
-    const namespace = uniqueNamespace(prefix);
-    const names = [`spans_${namespace}`, `logs_${namespace}`, `metrics_${namespace}`];
-    const admin = new Admin({
-      clientId: 'elkhound-test',
-      bootstrapBrokers: broker.brokers.split(','),
-      sasl: { mechanism: 'SCRAM-SHA-256', username: 'elkhound', password: broker.password },
-    });
-    try {
-      await admin.createTopics({ topics: names, partitions: 2, replicas: 1 });
-    } finally {
-      await admin.close();
-    }
-    return {
-      namespace,
-      env: {
-        ELKHOUND_NAMESPACE: namespace,
-        ELKHOUND_KAFKA_BROKERS: broker.brokers,
-        ELKHOUND_KAFKA_TOPIC_TRACES: names[0] as string,
-        ELKHOUND_KAFKA_TOPIC_LOGS: names[1] as string,
-        ELKHOUND_KAFKA_TOPIC_METRICS: names[2] as string,
-        ELKHOUND_KAFKA_GROUP_ID: `group_${namespace}`,
-        ELKHOUND_KAFKA_SASL_USERNAME: 'elkhound',
-      },
-    };
-  }
-
-  async function send(edge: SidecarProcess, spans: ReturnType<typeof makeSpans>): Promise<void> {
-    const answer = await fetch(edge.url('/v1/traces'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf' },
-      body: traceRequestProtobuf(spans),
-    });
-    assert.equal(answer.status, 200);
-  }
-
   it('the sidecar produces with SCRAM-SHA-512, elkhound consume reads with SCRAM-SHA-256 and with PLAIN: every span once', async () => {
-    const topics = await topicsFor('kafkascram');
+    const topics = await topicsFor(broker, 'kafkascram');
     const edge = await spawnSidecar({
       ...topics.env,
       ELKHOUND_KAFKA_FORWARD: 'instead',
@@ -159,7 +172,7 @@ describe('Kafka with SASL (PLAIN, SCRAM-SHA-256/512) on a real broker', function
   });
 
   it('a wrong password: /readyz and the log say so, nothing is lost; with the right one everything arrives once', async () => {
-    const topics = await topicsFor('kafkawrongpw');
+    const topics = await topicsFor(broker, 'kafkawrongpw');
     const wrong = {
       ELKHOUND_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
       ELKHOUND_KAFKA_SASL_PASSWORD: 'not-the-password',
@@ -202,6 +215,48 @@ describe('Kafka with SASL (PLAIN, SCRAM-SHA-256/512) on a real broker', function
     );
     running.push(await spawnConsumer({ ...topics.env, ...right }));
     const acknowledged = new Set(spans.map((span) => span.spanContext().spanId));
+    const counts = await waitForSpans(topics.namespace, acknowledged.size);
+    assert.deepEqual(exactlyOnce(acknowledged, counts), []);
+  });
+});
+
+describe('Kafka over TLS (SASL_SSL) on a real broker', function () {
+  this.timeout(240_000);
+  const broker = new SaslBroker(true);
+  const running: Array<SidecarProcess | ConsumerProcess> = [];
+  before(() => broker.start());
+  afterEach(async () => {
+    for (const process of running.splice(0)) await process.stop('SIGKILL');
+  });
+  after(() => {
+    broker.stop();
+    stopKafka();
+  });
+
+  it('with the CA file: produced and consumed over TLS, every span once; without it: /readyz says the certificate is not trusted', async () => {
+    const topics = await topicsFor(broker, 'kafkatls');
+    const sasl = {
+      ELKHOUND_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      ELKHOUND_KAFKA_SASL_PASSWORD: broker.password,
+    };
+    const untrusting = await spawnConsumer({ ...topics.env, ...sasl, ELKHOUND_KAFKA_TLS: 'true' });
+    running.push(untrusting);
+    const trusted = { ...topics.env, ...sasl, ELKHOUND_KAFKA_TLS_CA_FILE: broker.caFile };
+    const edge = await spawnSidecar({ ...trusted, ELKHOUND_KAFKA_FORWARD: 'instead' });
+    running.push(edge);
+    const [status, text] = await waitFor(
+      () => readyz(untrusting),
+      ([code]) => code === 503,
+    );
+    assert.equal(status, 503, text);
+    assert.match(text, /certificate/);
+    running.push(await spawnConsumer(trusted));
+    const acknowledged = new Set<string>();
+    for (let index = 0; index < 10; index++) {
+      const spans = makeSpans(10, 'kafka-tls');
+      await send(edge, spans);
+      for (const span of spans) acknowledged.add(span.spanContext().spanId);
+    }
     const counts = await waitForSpans(topics.namespace, acknowledged.size);
     assert.deepEqual(exactlyOnce(acknowledged, counts), []);
   });
