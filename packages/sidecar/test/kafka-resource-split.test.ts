@@ -9,7 +9,17 @@ import {
   type ReadableLogRecord,
 } from '@opentelemetry/sdk-logs';
 import { loadConfig } from '../src/config';
+import { saramaCompatible } from '../src/kafka/partitioner';
 import { splitByResource } from '../src/kafka/resource-split';
+import {
+  createTopics,
+  kafkaBootstrap,
+  readRecords,
+  spawnConsumer,
+  stopKafka,
+  type ConsumerProcess,
+} from './support/kafka';
+import { spawnSidecar, uniqueNamespace, type SidecarProcess } from './support/sidecar-process';
 
 /** Log records of the real SDK under one resource. */
 function logsOf(attributes: Record<string, string>, count: number): ReadableLogRecord[] {
@@ -85,5 +95,64 @@ describe('Kafka: logs and metrics partitioned by resource attributes', () => {
         }),
       /ELKHOUND_KAFKA_PARTITION_METRICS_BY_RESOURCE_ATTRIBUTES: "on" is not true or false/,
     );
+  });
+});
+
+describe('Kafka: logs partitioned by resource attributes, edge → Kafka → consume (real broker)', function () {
+  this.timeout(120_000);
+  const running: Array<SidecarProcess | ConsumerProcess> = [];
+  afterEach(async () => {
+    for (const process of running.splice(0)) await process.stop('SIGKILL');
+  });
+  after(() => stopKafka());
+
+  it('one keyed record per resource, in the partition of its key; every log record in Elasticsearch once', async () => {
+    const namespace = uniqueNamespace('kafkaresource');
+    const names = [`spans_${namespace}`, `logs_${namespace}`, `metrics_${namespace}`];
+    await createTopics(names, 4);
+    const env = {
+      ELKHOUND_NAMESPACE: namespace,
+      ELKHOUND_KAFKA_BROKERS: kafkaBootstrap(),
+      ELKHOUND_KAFKA_TOPIC_TRACES: names[0] as string,
+      ELKHOUND_KAFKA_TOPIC_LOGS: names[1] as string,
+      ELKHOUND_KAFKA_TOPIC_METRICS: names[2] as string,
+      ELKHOUND_KAFKA_GROUP_ID: `group_${namespace}`,
+    };
+    const edge = await spawnSidecar({
+      ...env,
+      ELKHOUND_KAFKA_FORWARD: 'instead',
+      ELKHOUND_KAFKA_PARTITION_LOGS_BY_RESOURCE_ATTRIBUTES: 'true',
+    });
+    running.push(edge);
+    running.push(await spawnConsumer(env));
+    const answer = await fetch(edge.url('/v1/logs'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: serialize([
+        ...logsOf({ 'service.name': 'checkout', 'host.name': 'a' }, 3),
+        ...logsOf({ 'service.name': 'billing', 'host.name': 'b' }, 2),
+      ]),
+    });
+    assert.equal(answer.status, 200);
+    const records = await readRecords(names[1] as string, 2);
+    assert.equal(records.length, 2);
+    for (const record of records) {
+      assert.match(record.key ?? '', /^[0-9a-f]{32}$/);
+      assert.equal(record.partition, saramaCompatible(Buffer.from(record.key as string)) % 4);
+    }
+    const url = process.env.ELASTICSEARCH_URL as string;
+    const deadline = Date.now() + 60_000;
+    let count = 0;
+    while (Date.now() < deadline) {
+      await fetch(`${url}/logs-elkhound-${namespace}/_refresh`, { method: 'POST' });
+      const response = await fetch(`${url}/logs-elkhound-${namespace}/_count`);
+      count = response.status === 200 ? ((await response.json()) as { count: number }).count : 0;
+      if (count >= 5) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await fetch(`${url}/logs-elkhound-${namespace}/_refresh`, { method: 'POST' });
+    const final = await fetch(`${url}/logs-elkhound-${namespace}/_count`);
+    assert.equal(((await final.json()) as { count: number }).count, 5);
   });
 });
