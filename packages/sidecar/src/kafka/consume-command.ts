@@ -182,8 +182,10 @@ export class ConsumeService {
 
   async stop(): Promise<void> {
     this.startAbort.abort();
-    await this.starting?.catch(() => undefined);
+    // The worker first: it also ends a connection attempt still retrying (a wrong password
+    // retries until stopped), which the start waits for.
     await this.worker.stop(this.config.shutdownTimeoutMs);
+    await this.starting?.catch(() => undefined);
     await this.sink.close().catch(() => undefined);
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),
