@@ -9,6 +9,15 @@
 #   scripts/kafka.sh bootstrap     print the bootstrap servers
 #   scripts/kafka.sh kill-node I   SIGKILL node I (1-based): a crashed broker, for failure tests
 #   scripts/kafka.sh start-node I  start node I again on its existing storage and wait for it
+#   scripts/kafka.sh sasl-password print the password of the SASL user `elkhound` (SASL mode)
+#   scripts/kafka.sh ca-file       print the CA certificate (PEM) of the broker (TLS mode)
+#
+# ELKHOUND_KAFKA_SASL=1 (one node): the broker listens with SASL_PLAINTEXT only, offering PLAIN,
+# SCRAM-SHA-256 and SCRAM-SHA-512 for the user `elkhound` (password ELKHOUND_KAFKA_SASL_PASSWORD,
+# default elkhound-secret). The SCRAM credentials are written into the KRaft storage when it is
+# formatted (`kafka-storage format --add-scram`): KRaft has no ZooKeeper to put them in first.
+# ELKHOUND_KAFKA_TLS=1 (one node): the listener takes TLS (SSL; SASL_SSL with SASL), with a
+# certificate for 127.0.0.1 signed by a CA made by openssl at start (`ca-file` prints its path).
 #
 # The broker is the Maven artifact org.apache.kafka:kafka_2.13 and its dependencies, copied by
 # `mvn dependency:copy-dependencies` on scripts/kafka/pom.xml and run as `java -cp 'libs/*'
@@ -32,6 +41,9 @@ LIBS="$CACHE_ROOT/kafka-$KAFKA_VERSION/libs"
 RUN_DIR="$CACHE_ROOT/kafka-run-$PORT"
 # One fixed cluster id: the storage is formatted afresh on every `start`.
 CLUSTER_ID="ZWxraG91bmQtdGVzdC0x0Q"
+SASL_PASSWORD="${ELKHOUND_KAFKA_SASL_PASSWORD:-elkhound-secret}"
+# The broker's own user, for its connections to itself (inter-broker listener).
+SASL_ADMIN_PASSWORD="admin-secret"
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -78,15 +90,21 @@ write_config() {
   local rf=$n min_isr=1
   [ "$n" -ge 3 ] && { rf=3; min_isr=2; }
   mkdir -p "$RUN_DIR/node-$i/data" "$RUN_DIR/node-$i/logs"
+  local listener=PLAINTEXT
+  [ -f "$RUN_DIR/sasl" ] && listener=SASL_PLAINTEXT
+  if [ -f "$RUN_DIR/tls/ca.crt" ]; then
+    listener=SSL
+    [ -f "$RUN_DIR/sasl" ] && listener=SASL_SSL
+  fi
   cat >"$RUN_DIR/node-$i/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i" "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i")
+listeners=$listener://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i" "$n")
+advertised.listeners=$listener://127.0.0.1:$(broker_port "$i")
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=$listener
+listener.security.protocol.map=$listener:$listener,CONTROLLER:PLAINTEXT
 log.dirs=$RUN_DIR/node-$i/data
 num.partitions=4
 default.replication.factor=$rf
@@ -104,6 +122,27 @@ group.initial.rebalance.delay.ms=0
 log.segment.bytes=16777216
 log.retention.hours=2
 PROPS
+  local name
+  name=$(echo "$listener" | tr '[:upper:]' '[:lower:]')
+  if [ -f "$RUN_DIR/sasl" ]; then
+    cat >>"$RUN_DIR/node-$i/server.properties" <<PROPS
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256
+listener.name.$name.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD";
+listener.name.$name.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.$name.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD" user_admin="$SASL_ADMIN_PASSWORD" user_elkhound="$SASL_PASSWORD";
+PROPS
+  fi
+  if [ -f "$RUN_DIR/tls/ca.crt" ]; then
+    # PEM key stores (KIP-651): the key (unencrypted PKCS#8) and certificate in one file.
+    cat >>"$RUN_DIR/node-$i/server.properties" <<PROPS
+ssl.keystore.type=PEM
+ssl.keystore.location=$RUN_DIR/tls/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$RUN_DIR/tls/ca.crt
+ssl.endpoint.identification.algorithm=https
+PROPS
+  fi
   cat >"$RUN_DIR/node-$i/log4j2.yaml" <<YAML
 Configuration:
   Appenders:
@@ -123,6 +162,25 @@ Configuration:
       - name: org.apache.kafka.controller
         level: INFO
 YAML
+}
+
+# A CA made now and a broker certificate for 127.0.0.1 signed by it (as scripts/elasticsearch.sh
+# does for a secure node).
+make_certificates() {
+  command -v openssl >/dev/null || die "openssl is needed for ELKHOUND_KAFKA_TLS=1"
+  mkdir -p "$RUN_DIR/tls"
+  (
+    cd "$RUN_DIR/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Elkhound Kafka test CA $PORT" \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=elkhound-test-broker" \
+      -keyout broker.key -out broker.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile broker.ext -out broker.crt 2>/dev/null
+    openssl pkcs8 -topk8 -nocrypt -in broker.key -out broker.pk8 2>/dev/null
+    cat broker.pk8 broker.crt >broker.pem
+  ) || die "openssl could not make the test certificates"
 }
 
 node_pid() { cat "$RUN_DIR/node-$1/kafka.pid" 2>/dev/null; }
@@ -168,16 +226,28 @@ start() {
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR"
   echo "$n" >"$RUN_DIR/nodes"
+  local scram=()
+  if [ "${ELKHOUND_KAFKA_TLS:-}" = 1 ]; then
+    [ "$n" = 1 ] || die "ELKHOUND_KAFKA_TLS=1 runs one node, not $n"
+    make_certificates
+  fi
+  if [ "${ELKHOUND_KAFKA_SASL:-}" = 1 ]; then
+    [ "$n" = 1 ] || die "ELKHOUND_KAFKA_SASL=1 runs one node, not $n"
+    : >"$RUN_DIR/sasl"
+    scram=(--add-scram "SCRAM-SHA-256=[name=admin,password=$SASL_ADMIN_PASSWORD]"
+      --add-scram "SCRAM-SHA-256=[name=elkhound,password=$SASL_PASSWORD]"
+      --add-scram "SCRAM-SHA-512=[name=elkhound,password=$SASL_PASSWORD]")
+  fi
   for i in $(seq 1 "$n"); do
     write_config "$i" "$n"
     "$java" -Dlog4j2.configurationFile="$RUN_DIR/node-$i/log4j2.yaml" -cp "$LIBS/*" kafka.tools.StorageTool format \
-      --cluster-id "$CLUSTER_ID" --config "$RUN_DIR/node-$i/server.properties" --ignore-formatted >"$RUN_DIR/node-$i/format.log" 2>&1 \
+      --cluster-id "$CLUSTER_ID" --config "$RUN_DIR/node-$i/server.properties" --ignore-formatted "${scram[@]}" >"$RUN_DIR/node-$i/format.log" 2>&1 \
       || { cat "$RUN_DIR/node-$i/format.log" >&2; die "could not format the KRaft storage of node $i"; }
   done
   log "starting Kafka $KAFKA_VERSION, $n node(s) in KRaft mode (Java $(java_major "$java") from $(dirname "$(dirname "$java")"))"
   for i in $(seq 1 "$n"); do launch_node "$i"; done
   for i in $(seq 1 "$n"); do wait_node "$i"; done
-  log "Kafka $KAFKA_VERSION serves at $(bootstrap)"
+  log "Kafka $KAFKA_VERSION serves at $(bootstrap)${scram[*]:+ (SASL: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 for the user elkhound)}${ELKHOUND_KAFKA_TLS:+ (TLS, CA $RUN_DIR/tls/ca.crt)}"
   bootstrap
 }
 
@@ -232,5 +302,7 @@ case "${1:-}" in
   bootstrap) bootstrap ;;
   kill-node) kill_node "${2:-}" ;;
   start-node) start_node "${2:-}" ;;
-  *) echo "usage: $0 start [1|3]|stop|status|bootstrap|kill-node I|start-node I" >&2; exit 2 ;;
+  ca-file) [ -f "$RUN_DIR/tls/ca.crt" ] || die "the Kafka on port $PORT was not started with ELKHOUND_KAFKA_TLS=1"; echo "$RUN_DIR/tls/ca.crt" ;;
+  sasl-password) [ -f "$RUN_DIR/sasl" ] || die "the Kafka on port $PORT was not started with ELKHOUND_KAFKA_SASL=1"; echo "$SASL_PASSWORD" ;;
+  *) echo "usage: $0 start [1|3]|stop|status|bootstrap|kill-node I|start-node I|sasl-password|ca-file" >&2; exit 2 ;;
 esac

@@ -198,6 +198,8 @@ export class Sidecar {
     }
     const sinkProblem = await this.sink.notReadyReason();
     if (sinkProblem) problems.push(sinkProblem);
+    const kafkaProblem = this.kafkaForwarder?.notReadyReason();
+    if (kafkaProblem) problems.push(kafkaProblem);
     return problems;
   }
 

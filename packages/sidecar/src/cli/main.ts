@@ -3,6 +3,13 @@ import { BulkWriter, describeRoles, setupElasticsearch } from '@elkhound/exporte
 import { runReport } from '@elkhound/report';
 import { ConfigError, loadConfig, optionsHelp, type SidecarConfig } from '../config';
 import { DeadLetterQueue } from '../dlq/dead-letter-queue';
+import { readKafkaConfig, type KafkaConfig } from '../kafka/kafka-config';
+import {
+  RECORD_DEAD_LETTER_FILE,
+  RecordDeadLetters,
+  UNSENT_RECORD_FILE,
+} from '../kafka/record-dead-letters';
+import { replayRecordDeadLetters } from '../kafka/record-replay';
 import { createLogger, errorFields, type Logger } from '../log';
 import { Sidecar } from '../sidecar';
 
@@ -63,13 +70,18 @@ ELKHOUND_RETENTION (default 30d), or the same keys of the YAML file.
                 them; needs no connection
 
 ${COMMON}`,
-  dlq: `Usage: elkhound dlq list [--json] [--config <file>]
-       elkhound dlq replay [--config <file>]
+  dlq: `Usage: elkhound dlq list [--json] [--kafka] [--config <file>]
+       elkhound dlq replay [--kafka] [--config <file>]
 
 list     one line per dead letter: time, data stream, id, status, error type and reason;
          --json prints one JSON object per line with the document's source as well
 replay   sends every dead letter again with its own id (create: never a duplicate); those
          acknowledged are removed, those rejected again stay with the new reason.
+--kafka  the Kafka records instead: those elkhound consume could not read
+         (kafka-records.ndjson) and those Kafka refused from the sidecar (kafka-unsent.ndjson).
+         replay maps them straight to Elasticsearch with elkhound consume's decoders and topics
+         (kafka.topics.*, kafka.encoding), not through Kafka; records that still cannot be read
+         stay with the new reason.
 The dead-letter queue lives in <data_dir>/dlq (ELKHOUND_DATA_DIR, default ./elkhound-data).
 
 ${COMMON}`,
@@ -79,6 +91,7 @@ interface ParsedArguments {
   command: string[];
   configFile: string | undefined;
   json: boolean;
+  kafka: boolean;
   printRoles: boolean;
   help: boolean;
 }
@@ -88,6 +101,7 @@ function parseArguments(argv: readonly string[]): ParsedArguments {
     command: [],
     configFile: undefined,
     json: false,
+    kafka: false,
     printRoles: false,
     help: false,
   };
@@ -95,6 +109,7 @@ function parseArguments(argv: readonly string[]): ParsedArguments {
     const argument = argv[index] as string;
     if (argument === '--help' || argument === '-h') parsed.help = true;
     else if (argument === '--json') parsed.json = true;
+    else if (argument === '--kafka') parsed.kafka = true;
     else if (argument === '--print-roles') parsed.printRoles = true;
     else if (argument === '--config') {
       const file = argv[++index];
@@ -161,6 +176,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (command === 'sidecar') await runSidecar(config);
     else if (command === 'consume') await runConsume(config);
     else if (command === 'setup') await runSetup(config);
+    else if (subcommand === 'list' && parsed.kafka)
+      await listRecordDeadLetters(config, parsed.json);
+    else if (subcommand === 'replay' && parsed.kafka) await replayRecordDeadLetterFiles(config);
     else if (subcommand === 'list') await listDeadLetters(config, parsed.json);
     else if (subcommand === 'replay') await replayDeadLetters(config);
     else {
@@ -280,6 +298,83 @@ async function replayDeadLetters(config: SidecarConfig): Promise<void> {
       `replayed ${result.replayed}: ${result.acknowledged} acknowledged, ${result.stillRejected} rejected again (kept)\n`,
     );
     if (result.stillRejected > 0) process.exitCode = 1;
+  } finally {
+    await writer.close();
+  }
+}
+
+/** Both files of Kafka records: those consume could not read, those Kafka refused to take. */
+async function recordDeadLetterFiles(config: SidecarConfig): Promise<RecordDeadLetters[]> {
+  const directory = join(config.dataDirectory, 'dlq');
+  return [
+    new RecordDeadLetters(directory, RECORD_DEAD_LETTER_FILE),
+    new RecordDeadLetters(directory, UNSENT_RECORD_FILE),
+  ];
+}
+
+async function listRecordDeadLetters(config: SidecarConfig, json: boolean): Promise<void> {
+  let count = 0;
+  for (const file of await recordDeadLetterFiles(config)) {
+    for (const letter of await file.list()) {
+      count++;
+      if (json) {
+        process.stdout.write(JSON.stringify(letter) + '\n');
+        continue;
+      }
+      const place =
+        letter.partition < 0
+          ? `${letter.topic} (not produced)`
+          : `${letter.topic}/${letter.partition}@${letter.offset}`;
+      process.stdout.write(
+        `${letter.time}  ${place}  ${Buffer.byteLength(letter.value, 'base64')} bytes  ${letter.errorType}: ${letter.reason}\n`,
+      );
+    }
+  }
+  if (!json)
+    process.stdout.write(
+      count === 0 ? 'no Kafka record dead letters\n' : `${count} Kafka record dead letter(s)\n`,
+    );
+}
+
+async function replayRecordDeadLetterFiles(config: SidecarConfig): Promise<void> {
+  const connection = requireElasticsearch(config);
+  // Without brokers configured, the topics and encoding are the defaults elkhound consume has.
+  const kafka =
+    config.kafka ??
+    (readKafkaConfig(
+      (key) =>
+        key === 'kafka.brokers' ? { value: '127.0.0.1:9092', source: 'default' } : undefined,
+      (message) => new Error(message),
+    ) as KafkaConfig);
+  const documentLetters = await new DeadLetterQueue(join(config.dataDirectory, 'dlq')).open();
+  const writer = new BulkWriter({
+    connection,
+    retry: { maxRetries: 5, maxElapsedMs: 60_000 },
+    // Documents Elasticsearch refuses for good go where consume puts them: the document DLQ.
+    onRejected: (rejected) => documentLetters.appendRejected(rejected),
+  });
+  let kept = 0;
+  try {
+    for (const file of await recordDeadLetterFiles(config)) {
+      const result = await replayRecordDeadLetters(
+        file,
+        kafka,
+        config.namespace,
+        async (documents) => {
+          const outcome = await writer.send(documents);
+          if (outcome.unsent.length > 0) {
+            throw new Error(
+              `Elasticsearch did not take ${outcome.unsent.length} documents; nothing was removed`,
+            );
+          }
+        },
+      );
+      kept += result.kept;
+      process.stdout.write(
+        `${file.path}: replayed ${result.replayed}: ${result.written} written (${result.documents} documents), ${result.kept} kept\n`,
+      );
+    }
+    if (kept > 0) process.exitCode = 1;
   } finally {
     await writer.close();
   }

@@ -17,6 +17,7 @@ export class ConsumeService {
   private readonly metrics = new SelfMetrics();
   private readonly startAbort = new AbortController();
   private starting: Promise<void> | undefined;
+  private templateProblem: string | undefined;
 
   private constructor(
     readonly config: SidecarConfig,
@@ -46,6 +47,7 @@ export class ConsumeService {
       sink,
       deadLetters: recordDeadLetters,
       logger,
+      maxInFlight: config.bulkConcurrency + 1,
     });
     const service = new ConsumeService(config, logger, worker, sink, recordDeadLetters);
     await service.listen();
@@ -65,8 +67,10 @@ export class ConsumeService {
     for (let attempt = 0; !this.startAbort.signal.aborted; attempt++) {
       try {
         await this.sink.start();
+        this.templateProblem = undefined;
         break;
       } catch (error) {
+        this.templateProblem = (error as Error)?.message ?? String(error);
         const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
         this.logger.warn('Elasticsearch templates not installed yet; retrying', {
           ...errorFields(error),
@@ -79,6 +83,18 @@ export class ConsumeService {
     await this.worker.start();
   }
 
+  /** Why documents do not flow now: Kafka (credentials, brokers away), Elasticsearch, templates. */
+  private async readiness(): Promise<string[]> {
+    const problems: string[] = [];
+    if (this.templateProblem)
+      problems.push(`index templates not installed yet: ${this.templateProblem}`);
+    const kafkaProblem = this.worker.notReadyReason();
+    if (kafkaProblem) problems.push(kafkaProblem);
+    const sinkProblem = await this.sink.notReadyReason().catch((error: unknown) => String(error));
+    if (sinkProblem) problems.push(sinkProblem);
+    return problems;
+  }
+
   private async listen(): Promise<void> {
     this.metrics.gauges = () => this.gauges();
     if (this.config.httpPort === undefined) return;
@@ -86,6 +102,11 @@ export class ConsumeService {
       if (request.url === '/metrics') {
         response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         response.end(this.metrics.render() + this.commitLatencyLines());
+      } else if (request.url === '/readyz') {
+        void this.readiness().then((problems) => {
+          response.writeHead(problems.length === 0 ? 200 : 503, { 'content-type': 'text/plain' });
+          response.end(problems.length === 0 ? 'ready\n' : problems.join('\n') + '\n');
+        });
       } else if (request.url === '/healthz') {
         response.writeHead(200, { 'content-type': 'text/plain' });
         response.end('ok\n');
@@ -161,8 +182,10 @@ export class ConsumeService {
 
   async stop(): Promise<void> {
     this.startAbort.abort();
-    await this.starting?.catch(() => undefined);
+    // The worker first: it also ends a connection attempt still retrying (a wrong password
+    // retries until stopped), which the start waits for.
     await this.worker.stop(this.config.shutdownTimeoutMs);
+    await this.starting?.catch(() => undefined);
     await this.sink.close().catch(() => undefined);
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),

@@ -4,12 +4,15 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
+import type { EcsDocument } from '@elkhound/ecs';
 import { errorFields, type Logger } from '../log';
 import { Histogram } from '../self-metrics';
 import type { Sink } from '../sink/sink';
 import type { KafkaConfig } from './kafka-config';
+import { describeKafkaError, kafkaConnectionOptions } from './kafka-connection';
 import { RecordDecoder } from './record-decoder';
 import type { RecordDeadLetter, RecordDeadLetters } from './record-dead-letters';
+import { SettledOffsets, type BatchTicket, type PartitionOffset } from './settled-offsets';
 
 export interface ConsumerWorkerOptions {
   kafka: KafkaConfig;
@@ -22,15 +25,18 @@ export interface ConsumerWorkerOptions {
   maxRecords?: number;
   maxBytes?: number;
   sessionTimeoutMs?: number;
+  /** Batches written to Elasticsearch at once (the sidecar's bulk.concurrency + 1). */
+  maxInFlight?: number;
 }
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
 /**
  * `elkhound consume`: one member of a consumer group on the OTLP topics. Records are buffered
- * (fetching pauses when the buffer is full), mapped to ECS and written to Elasticsearch in one
- * batch; only when Elasticsearch settled every document of the batch (acknowledged, or refused
- * for good and dead-lettered) are the offsets after it committed. A crash or a rebalance replays
+ * (fetching pauses when the buffer is full), mapped to ECS and written to Elasticsearch a batch
+ * at a time, up to `maxInFlight` batches at once; an offset is committed only when Elasticsearch
+ * settled every document (acknowledged, or refused for good and dead-lettered) of every record
+ * below it in its partition, whatever order the batches finish in (SettledOffsets). A crash or a rebalance replays
  * the records after the last commit; their documents keep their deterministic ids, so the replay
  * writes nothing twice. While Elasticsearch is down the batch waits, the buffer fills, fetching
  * pauses, lag grows and nothing is committed.
@@ -53,6 +59,14 @@ export class KafkaConsumerWorker {
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
+  private problem: string | undefined;
+  /** Aborted when stopping begins: ends the waits between connection attempts. */
+  private readonly halt = new AbortController();
+  private readonly offsets = new SettledOffsets();
+  private readonly flights = new Set<Promise<void>>();
+  /** Per "topic|partition": the offset waiting for the next commit. */
+  private readonly due = new Map<string, PartitionOffset>();
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConsumerWorkerOptions) {
     const { kafka } = options;
@@ -61,6 +75,7 @@ export class KafkaConsumerWorker {
       clientId: kafka.clientId,
       groupId: kafka.groupId,
       bootstrapBrokers: kafka.brokers,
+      ...kafkaConnectionOptions(kafka),
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
@@ -89,7 +104,7 @@ export class KafkaConsumerWorker {
         });
       }
     });
-    await this.openStream();
+    if (!(await this.connect(0))) return;
     this.consumer.startLagMonitoring({ topics: this.topics }, 5_000);
     this.running = this.run().catch((error: unknown) => {
       if (!this.abort.signal.aborted) logger.error('Kafka consumer stopped', errorFields(error));
@@ -138,19 +153,54 @@ export class KafkaConsumerWorker {
 
   private async reopen(failed: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
     await failed.close().catch(() => undefined);
-    for (let attempt = 0; !this.stopping && !this.abort.signal.aborted; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
-      if (this.stopping || this.abort.signal.aborted) return;
+    await this.connect(1);
+  }
+
+  /**
+   * Opens the stream, retrying with a back-off until it opens (true) or the worker stops
+   * (false). Why it does not open is kept for /readyz and logged: as an error when only a person
+   * can fix it (wrong password or mechanism, an untrusted certificate, no ACL). Nothing is read,
+   * so nothing is committed and nothing is lost meanwhile.
+   */
+  private async connect(firstAttempt: number): Promise<boolean> {
+    for (let attempt = firstAttempt; !this.stopping && !this.abort.signal.aborted; attempt++) {
+      if (attempt > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(10_000, 500 * 2 ** (attempt - 1)));
+          this.halt.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        if (this.stopping || this.abort.signal.aborted) return false;
+      }
       try {
+        // Metadata first: it fails with the broker's reason (wrong password, untrusted
+        // certificate), where joining the group would retry without end and say nothing.
+        await this.consumer.metadata({ topics: [] });
         await this.openStream();
-        return;
+        this.problem = undefined;
+        return true;
       } catch (error) {
-        this.options.logger.warn(
-          'could not read the Kafka topics yet; retrying',
-          errorFields(error),
-        );
+        const described = describeKafkaError(error);
+        this.problem = `cannot read the Kafka topics: ${described.message}`;
+        const fields = { ...errorFields(error), 'error.message': described.message };
+        if (described.credentials) {
+          this.options.logger.error(
+            'Kafka refuses the connection (credentials, TLS or ACLs); retrying',
+            fields,
+          );
+        } else {
+          this.options.logger.warn('could not read the Kafka topics yet; retrying', fields);
+        }
       }
     }
+    return false;
+  }
+
+  /** Why records are not read now (for /readyz), or undefined. */
+  notReadyReason(): string | undefined {
+    return this.problem;
   }
 
   private notify(): void {
@@ -160,8 +210,9 @@ export class KafkaConsumerWorker {
   }
 
   private async run(): Promise<void> {
+    const maxInFlight = this.options.maxInFlight ?? 3;
     while (!this.abort.signal.aborted && !this.stopping) {
-      if (this.buffer.length === 0) {
+      if (this.buffer.length === 0 || this.offsets.inFlight >= maxInFlight) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
@@ -172,12 +223,27 @@ export class KafkaConsumerWorker {
       this.bufferBytes = 0;
       // The next batch may gather while this one is written.
       if (this.stream?.isPaused()) this.stream.resume();
-      await this.process(batch);
+      const ticket = this.offsets.track(batch);
+      const documents = this.prepare(batch);
+      const flight = this.write(batch.length, documents, ticket)
+        .catch((error: unknown) => {
+          // Not expected (the sink settles or stops): the batch stays unsettled, nothing after
+          // it is committed, and the group reads it again after a restart.
+          this.options.logger.error('a batch could not be written', errorFields(error));
+        })
+        .finally(() => {
+          this.flights.delete(flight);
+          this.notify();
+        });
+      this.flights.add(flight);
     }
+    await Promise.all(this.flights);
+    await this.committing;
   }
 
-  private async process(batch: KafkaMessage[]): Promise<void> {
-    const documents = [];
+  /** Decodes a batch into documents; the records that cannot be read are dead-lettered here. */
+  private prepare(batch: KafkaMessage[]): EcsDocument[] {
+    const documents: EcsDocument[] = [];
     const letters: RecordDeadLetter[] = [];
     const time = new Date().toISOString();
     for (const message of batch) {
@@ -206,6 +272,7 @@ export class KafkaConsumerWorker {
       for (const document of decoded.documents) documents.push(document);
     }
     if (letters.length > 0) {
+      // fsynced before any offset after these records can be committed.
       this.options.deadLetters.append(letters);
       this.poisoned += letters.length;
       for (const letter of letters.slice(0, 3)) {
@@ -221,41 +288,44 @@ export class KafkaConsumerWorker {
         );
       }
     }
+    return documents;
+  }
+
+  /**
+   * Writes a batch's documents; once all are settled, commits what the batches settled so far
+   * allow (never past a record of a batch still in flight). Stopped while Elasticsearch was not
+   * answering: the batch stays unsettled, nothing after it is committed, the group replays it.
+   */
+  private async write(
+    records: number,
+    documents: EcsDocument[],
+    ticket: BatchTicket,
+  ): Promise<void> {
     if (documents.length > 0) {
       try {
         await this.options.sink.send(documents, this.abort.signal);
       } catch (error) {
-        // Stopped while Elasticsearch was not answering: nothing committed, the group replays.
         if (this.abort.signal.aborted) return;
         throw error;
       }
     }
-    this.consumed += batch.length;
+    this.consumed += records;
     this.documents += documents.length;
-    await this.commit(batch);
+    for (const offset of this.offsets.settle(ticket)) {
+      this.due.set(`${offset.topic}|${offset.partition}`, offset);
+    }
+    if (this.due.size > 0) this.committing = this.committing.then(() => this.commit());
+    await this.committing;
   }
 
-  /** Commits, per partition, the offset after the last record of the batch. */
-  private async commit(batch: KafkaMessage[]): Promise<void> {
-    const next = new Map<
-      string,
-      { topic: string; partition: number; offset: bigint; leaderEpoch: number }
-    >();
-    for (const message of batch) {
-      const key = `${message.topic}|${message.partition}`;
-      const current = next.get(key);
-      if (!current || message.offset + 1n > current.offset) {
-        next.set(key, {
-          topic: message.topic,
-          partition: message.partition,
-          offset: message.offset + 1n,
-          leaderEpoch: message.leaderEpoch,
-        });
-      }
-    }
+  /** Commits the offsets due, one commit at a time so that a later offset is never overtaken. */
+  private async commit(): Promise<void> {
+    if (this.due.size === 0) return;
+    const offsets = [...this.due.values()];
+    this.due.clear();
     const started = performance.now();
     try {
-      await this.consumer.commit({ offsets: [...next.values()] });
+      await this.consumer.commit({ offsets });
       this.commitLatency.observe((performance.now() - started) / 1000);
       this.commits++;
     } catch (error) {
@@ -264,16 +334,17 @@ export class KafkaConsumerWorker {
       this.commitFailures++;
       this.options.logger.warn('offsets not committed; the records will be read again', {
         ...errorFields(error),
-        'elkhound.kafka.partitions': next.size,
+        'elkhound.kafka.partitions': offsets.length,
       });
     }
   }
 
-  /** Finishes the batch being written (at most `timeoutMs`), leaves the group, closes. */
+  /** Finishes the batches being written (at most `timeoutMs`), leaves the group, closes. */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.stream?.pause();
     this.notify();
+    this.halt.abort();
     const timer = setTimeout(() => {
       this.abort.abort(new Error('shutdown timeout'));
       this.notify();

@@ -2,6 +2,7 @@ import { findErrorBy, ProduceAcks, Producer } from '@platformatic/kafka';
 import { errorFields, type Logger } from '../log';
 import type { DurableQueue } from '../queue/durable-queue';
 import type { KafkaConfig } from './kafka-config';
+import { describeKafkaError, kafkaConnectionOptions } from './kafka-connection';
 import { fromQueueDocument } from './outgoing-record';
 import { partitionerFor } from './partitioner';
 import type { RecordDeadLetters } from './record-dead-letters';
@@ -42,6 +43,8 @@ export class KafkaForwarder {
   produced = 0;
   failures = 0;
   refused = 0;
+  /** Why the last produce request failed; cleared by the next one Kafka acknowledged. */
+  private problem: string | undefined;
   private readonly producer: Producer<Buffer, Buffer, string, string>;
   private readonly abort = new AbortController();
   private draining = false;
@@ -56,6 +59,7 @@ export class KafkaForwarder {
     this.producer = new Producer({
       clientId: kafka.clientId,
       bootstrapBrokers: kafka.brokers,
+      ...kafkaConnectionOptions(kafka),
       idempotent: true,
       acks: ProduceAcks.ALL,
       autocreateTopics: true,
@@ -70,6 +74,11 @@ export class KafkaForwarder {
       retries: 5,
       retryDelay: 250,
     });
+  }
+
+  /** Why records do not reach Kafka now (for /readyz), or undefined. */
+  notReadyReason(): string | undefined {
+    return this.problem;
   }
 
   start(): void {
@@ -121,6 +130,7 @@ export class KafkaForwarder {
       try {
         await this.producer.send({ messages });
         this.produced += messages.length;
+        this.problem = undefined;
         return true;
       } catch (error) {
         this.failures++;
@@ -135,11 +145,24 @@ export class KafkaForwarder {
           return true;
         }
         const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
-        this.options.logger.warn('Kafka did not acknowledge a batch; producing it again', {
+        const described = describeKafkaError(error);
+        this.problem = `Kafka does not acknowledge records: ${described.message}`;
+        // Wrong credentials or an untrusted certificate: an error (nothing changes until a
+        // person acts), and nothing is lost meanwhile (the records stay in the Kafka queue).
+        const fields = {
           ...errorFields(error),
+          'error.message': described.message,
           'elkhound.kafka.records': messages.length,
           'elkhound.retry.delay_ms': delay,
-        });
+        };
+        if (described.credentials) {
+          this.options.logger.error(
+            'Kafka refuses the connection (credentials, TLS or ACLs); the records stay queued',
+            fields,
+          );
+        } else {
+          this.options.logger.warn('Kafka did not acknowledge a batch; producing it again', fields);
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           this.abort.signal.addEventListener('abort', () => {

@@ -7,6 +7,7 @@ import type { SelfMetrics } from '../self-metrics';
 import type { KafkaConfig } from './kafka-config';
 import { otlpJsonToProtobuf } from './json-to-protobuf';
 import { toQueueDocument, type OutgoingRecord } from './outgoing-record';
+import { splitByResource } from './resource-split';
 import { splitTraceRequest } from './trace-split';
 
 /**
@@ -89,8 +90,9 @@ export class ForwardingIngest extends Ingest {
   /**
    * Protobuf, whatever the request came in as (the Collector's kafka receiver reads one encoding
    * per topic, otlp_proto by default). Traces: one record per trace, keyed by its id. Logs and
-   * metrics: the request as one record without a key (spread round-robin). A JSON request the
-   * encoder cannot take (it decoded, so that is unexpected) stays one JSON record.
+   * metrics, when partitioned by resource attributes: one record per resource, keyed by a hash of
+   * its attributes; otherwise the request as one record without a key (spread round-robin). A
+   * JSON request the encoder cannot take (it decoded, so that is unexpected) stays one JSON record.
    */
   private records(
     signal: SignalHandler,
@@ -110,6 +112,14 @@ export class ForwardingIngest extends Ingest {
       }
     }
     if (signal.name !== 'traces') {
+      if (this.kafka.partitionByResource[signal.name]) {
+        return splitByResource(body).map((record) => ({
+          topic,
+          key: record.key,
+          value: record.value,
+          contentType: 'application/x-protobuf',
+        }));
+      }
       return [{ topic, key: undefined, value: body, contentType: 'application/x-protobuf' }];
     }
     return splitTraceRequest(body).map((record) => ({

@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A Kafka record `elkhound consume` could not turn into documents, kept with where it was. */
@@ -46,27 +46,70 @@ export class RecordDeadLetters {
 
   append(letters: readonly RecordDeadLetter[]): void {
     if (letters.length === 0) return;
-    const descriptor = openSync(this.path, 'a');
-    try {
-      writeSync(descriptor, letters.map((letter) => JSON.stringify(letter) + '\n').join(''));
-      fsyncSync(descriptor);
-    } finally {
-      closeSync(descriptor);
-    }
+    appendTo(this.path, letters);
     this.count += letters.length;
   }
 
   async list(): Promise<RecordDeadLetter[]> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as RecordDeadLetter);
+    return readLetters(this.path);
   }
+
+  /**
+   * Hands every letter to `settle`, which returns those to keep (with their new reason). As
+   * the document dead-letter queue does: the file is renamed aside first (a running consumer's
+   * new letters go to a fresh file), the kept letters are appended back, and the aside file is
+   * removed only then, so a crash in between loses nothing (the next replay takes it up).
+   */
+  async replay(
+    settle: (letters: RecordDeadLetter[]) => Promise<RecordDeadLetter[]>,
+  ): Promise<{ replayed: number; kept: number }> {
+    const aside = this.path.replace(/\.ndjson$/, '.replaying.ndjson');
+    const leftover = await readLetters(aside);
+    try {
+      await rename(this.path, aside + '.new');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const fresh = await readLetters(aside + '.new');
+    if (fresh.length > 0) {
+      appendTo(aside, fresh);
+      await rm(aside + '.new', { force: true });
+    }
+    const letters = [...leftover, ...fresh];
+    if (letters.length === 0) return { replayed: 0, kept: 0 };
+    const kept = await settle(letters);
+    this.append(kept);
+    await rm(aside, { force: true });
+    return { replayed: letters.length, kept: kept.length };
+  }
+}
+
+function appendTo(path: string, letters: readonly RecordDeadLetter[]): void {
+  const descriptor = openSync(path, 'a');
+  try {
+    writeSync(descriptor, letters.map((letter) => JSON.stringify(letter) + '\n').join(''));
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+async function readLetters(path: string): Promise<RecordDeadLetter[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const letters: RecordDeadLetter[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      letters.push(JSON.parse(line) as RecordDeadLetter);
+    } catch {
+      // A line cut by a crash mid-append: its offset was not committed, the record is read again.
+    }
+  }
+  return letters;
 }

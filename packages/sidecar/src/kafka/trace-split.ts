@@ -28,7 +28,7 @@ function readVarint(bytes: Uint8Array, at: number): [value: number, next: number
   }
 }
 
-function* fields(bytes: Uint8Array, start: number, end: number): Generator<Field> {
+export function* fields(bytes: Uint8Array, start: number, end: number): Generator<Field> {
   let offset = start;
   while (offset < end) {
     const fieldStart = offset;
