@@ -23,6 +23,8 @@ export interface Shipper {
   collector?: { mode: CollectorMode; queue: CollectorQueue };
   /** A sidecar of another build (its `bin/elkhound.js`), e.g. main's, to compare with this one. */
   bin?: string;
+  /** NODE_OPTIONS of this sidecar, instead of SIDECAR_NODE_OPTIONS. */
+  nodeOptions?: string;
 }
 export const allShippers: Shipper[] = [
   { name: 'elkhound' },
@@ -33,7 +35,15 @@ export const allShippers: Shipper[] = [
   // BENCH_SIDECAR_BASELINE=<other worktree>/packages/sidecar/bin/elkhound.js: that build's sidecar
   // too, interleaved with this one's in the same run (before/after on a shared machine).
   ...(process.env.BENCH_SIDECAR_BASELINE
-    ? [{ name: 'elkhound-baseline', bin: process.env.BENCH_SIDECAR_BASELINE }]
+    ? [
+        {
+          name: 'elkhound-baseline',
+          bin: process.env.BENCH_SIDECAR_BASELINE,
+          // BENCH_SIDECAR_BASELINE_NODE_OPTIONS: Node flags of that sidecar (this build's own bin
+          // with other flags compares the flags).
+          nodeOptions: process.env.BENCH_SIDECAR_BASELINE_NODE_OPTIONS,
+        },
+      ]
     : []),
 ];
 
@@ -156,14 +166,18 @@ export async function startCollector(
   };
 }
 
-export async function startSidecar(signal: Signal, bin?: string): Promise<Running> {
+export async function startSidecar(
+  signal: Signal,
+  bin?: string,
+  nodeOptions?: string,
+): Promise<Running> {
   const namespace = uniqueNamespace('sidebyside');
   const sidecar = await spawnSidecar(
     {
       ELASTICSEARCH_URL: url(),
       ELKHOUND_NAMESPACE: namespace,
       ELKHOUND_BULK_CONCURRENCY: process.env.ELKHOUND_BULK_CONCURRENCY ?? '2',
-      NODE_OPTIONS: process.env.SIDECAR_NODE_OPTIONS ?? '--max-semi-space-size=16',
+      NODE_OPTIONS: nodeOptions ?? process.env.SIDECAR_NODE_OPTIONS ?? '--max-semi-space-size=16',
     },
     undefined,
     bin,
