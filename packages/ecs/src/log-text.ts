@@ -20,7 +20,7 @@ const LOG_PLANS: PlanContext = {
   scope: {},
 };
 
-// `,"log":{"logger":…}` and the like of the scope names and levels met (a handful).
+// The JSON strings of the scope names and levels met (a handful each).
 const LOGGERS = new Map<string, string>();
 const LEVELS = new Map<string, string>();
 
