@@ -24,7 +24,7 @@ export function logRecordDocumentId(record: LogRecord, scopeName: string): strin
     record.observedTime,
   )}\0${record.severityNumber ?? ''}\0${record.eventName ?? ''}\0${scopeName}\0${stableJson(
     record.body,
-  )}\0${stableJson(record.attributes)}`;
+  )}\0${attributesJson(record.attributes)}`;
   return hash('sha256', identity, 'base64url').slice(0, 32);
 }
 
@@ -63,6 +63,47 @@ export function stableJson(value: unknown): string {
     const key = keys[index] as string;
     if (index > 0) text += ',';
     text += `${JSON.stringify(key)}:${stableJson(record[key])}`;
+  }
+  return `${text}}`;
+}
+
+// The last attribute names met, in their order, and what `stableJson` makes of them sorted: the
+// records of one logger mostly carry the same names in the same order.
+let lastNames: readonly string[] = [];
+let lastSorted: readonly string[] = [];
+/** `{"name":` or `,"name":` of each sorted name. */
+let lastPrefixes: readonly string[] = [];
+
+/**
+ * `stableJson(attributes)`, the same text: the sorted names and their quoted prefixes are reused
+ * while the names come in the same order, and a string, number or boolean value is written here.
+ */
+export function attributesJson(attributes: Readonly<Record<string, unknown>>): string {
+  const names = Object.keys(attributes);
+  if (names.length === 0) return '{}';
+  let same = names.length === lastNames.length;
+  for (let index = 0; same && index < names.length; index++)
+    if (names[index] !== lastNames[index]) same = false;
+  if (!same) {
+    lastNames = names;
+    // The same order as stableJson's: it sorts the names unless they already are in order.
+    lastSorted = [...names].sort();
+    lastPrefixes = lastSorted.map(
+      (name, index) => `${index > 0 ? ',' : '{'}${JSON.stringify(name)}:`,
+    );
+  }
+  const sorted = lastSorted;
+  const prefixes = lastPrefixes;
+  let text = '';
+  for (let index = 0; index < sorted.length; index++) {
+    const value = attributes[sorted[index] as string];
+    let valueText: string;
+    if (typeof value === 'string') valueText = JSON.stringify(value);
+    // As JSON.stringify writes numbers: non-finite ones are null.
+    else if (typeof value === 'number') valueText = Number.isFinite(value) ? `${value}` : 'null';
+    else if (typeof value === 'boolean') valueText = value ? 'true' : 'false';
+    else valueText = stableJson(value);
+    text += (prefixes[index] as string) + valueText;
   }
   return `${text}}`;
 }

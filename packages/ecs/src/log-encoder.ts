@@ -5,6 +5,7 @@ import { addResource, finishDocument, startDocument } from './document';
 import { addExceptionFields, EXCEPTION_ATTRIBUTES, EXCEPTION_EVENT } from './exception';
 import { mapAttributes, setPath, transactionIdOf } from './fields';
 import { logRecordDocumentId } from './ids';
+import { encodePlannedLogRecord, plannable } from './log-text';
 import { mapResource } from './resource';
 import { isoNanos } from './time';
 import type { EcsDocument, EncodeOptions } from './types';
@@ -36,6 +37,7 @@ export function encodeLogs(
   for (const group of resourceLogs) {
     const resource = mapResource(group.resource);
     const namespace = resource.namespace ?? options.namespace ?? 'default';
+    const plans = options.plans !== false;
     for (const scopeLogs of group.scopeLogs) {
       const scopeName = scopeLogs.scope.name;
       for (const record of scopeLogs.logRecords) {
@@ -48,6 +50,22 @@ export function encodeLogs(
         // span event): an ECS error document, as the span event would be.
         const exception = record.eventName === EXCEPTION_EVENT;
         const id = logRecordDocumentId(record, scopeName);
+        // Most records are written as text from their attributes' plan (log-text.ts).
+        if (!exception && plans && plannable(record, resource)) {
+          const planned = encodePlannedLogRecord(
+            record,
+            time ?? [0, 0],
+            id,
+            scopeName,
+            levelOf(record),
+            namespace,
+            resource,
+          );
+          if (planned !== undefined) {
+            documents.push(planned);
+            continue;
+          }
+        }
         document.processor = { event: exception ? 'error' : 'log' };
         if (record.traceId) document.trace = { id: record.traceId };
         if (record.spanId) document.span = { id: record.spanId };

@@ -25,8 +25,9 @@ export interface EncodeOptions {
   /** The data stream namespace; the `data_stream.namespace` resource attribute overrides it. Default `default`. */
   namespace?: string;
   /**
-   * Write span attributes from per-shape plans (default true). false takes the generic path for
-   * every span: the reference the planned text is tested against, and a switch for diagnosis.
+   * Write span and log record attributes from per-shape plans (default true). false takes the
+   * generic path for every span and record: the reference the planned text is tested against, and
+   * a switch for diagnosis.
    */
   plans?: boolean;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { LogRecord } from '@elkhound/otlp';
-import { logRecordDocumentId, stableJson } from '../src/ids';
+import { attributesJson, logRecordDocumentId, stableJson } from '../src/ids';
 
 // A log record's id is a hash of what identifies it. It must never change between versions: a
 // replay of data written by an older version would then index a second copy. The values below
@@ -48,5 +48,26 @@ describe('document ids', () => {
       stableJson({ a: { c: [3], d: 2 }, b: 1 }),
     );
     assert.equal(stableJson({ b: 1, a: 2 }), '{"a":2,"b":1}');
+  });
+
+  it("a record's attributes are written as stableJson writes them, shape after shape", () => {
+    const proto: Record<string, unknown> = { a: 1 };
+    Object.defineProperty(proto, '__proto__', { value: 'x', enumerable: true, writable: true });
+    const shapes: Array<Record<string, unknown>> = [
+      { 'gen_ai.request.model': 'gpt-4o', 'bench.id': '0.1', 'elkhound.cost.total': 0.0012 },
+      { 'z.n': -0, 'a.n': Number.NaN, 'm.n': Number.POSITIVE_INFINITY, 'b.n': 1e21, 'c.n': 5e-7 },
+      { b: true, a: false, c: null, d: undefined, e: 'naïve "q" \\ \u2028 \u0000 😀' },
+      { 10: 'ten', 9: 'nine', a: 'x', '': 'empty' },
+      { list: [1, 'two', null, undefined], map: { y: 1, x: [] }, bytes: new Uint8Array([1, 2]) },
+      proto,
+      {},
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const shape of [...shapes, ...shapes.toReversed()]) {
+        // The same names in the same order with other values: the cached names are reused.
+        const again = { ...shape };
+        for (const attributes of [shape, again])
+          assert.equal(attributesJson(attributes), stableJson(attributes));
+      }
   });
 });

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   ): Promise<PhaseResult> => {
     const running = shipper.collector
       ? await startCollector(collectorBinary, shipper.collector, signal)
-      : await startSidecar(signal);
+      : await startSidecar(signal, shipper.bin, shipper.nodeOptions);
     const expected =
       bodies[signal].length *
       (simpleSpans && signal === 'traces' ? perRequest : documentsPerRequest(signal, load));

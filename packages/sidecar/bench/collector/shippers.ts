@@ -21,6 +21,10 @@ const url = (): string => process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:920
 export interface Shipper {
   name: string;
   collector?: { mode: CollectorMode; queue: CollectorQueue };
+  /** A sidecar of another build (its `bin/elkhound.js`), e.g. main's, to compare with this one. */
+  bin?: string;
+  /** NODE_OPTIONS of this sidecar, instead of SIDECAR_NODE_OPTIONS. */
+  nodeOptions?: string;
 }
 export const allShippers: Shipper[] = [
   { name: 'elkhound' },
@@ -28,6 +32,19 @@ export const allShippers: Shipper[] = [
   { name: 'collector-ecs-fsync', collector: { mode: 'ecs', queue: 'fsync' } },
   { name: 'collector-otel-memory', collector: { mode: 'otel', queue: 'memory' } },
   { name: 'collector-otel-fsync', collector: { mode: 'otel', queue: 'fsync' } },
+  // BENCH_SIDECAR_BASELINE=<other worktree>/packages/sidecar/bin/elkhound.js: that build's sidecar
+  // too, interleaved with this one's in the same run (before/after on a shared machine).
+  ...(process.env.BENCH_SIDECAR_BASELINE
+    ? [
+        {
+          name: 'elkhound-baseline',
+          bin: process.env.BENCH_SIDECAR_BASELINE,
+          // BENCH_SIDECAR_BASELINE_NODE_OPTIONS: Node flags of that sidecar (this build's own bin
+          // with other flags compares the flags).
+          nodeOptions: process.env.BENCH_SIDECAR_BASELINE_NODE_OPTIONS,
+        },
+      ]
+    : []),
 ];
 
 /** A shipper started for one phase. */
@@ -149,14 +166,22 @@ export async function startCollector(
   };
 }
 
-export async function startSidecar(signal: Signal): Promise<Running> {
+export async function startSidecar(
+  signal: Signal,
+  bin?: string,
+  nodeOptions?: string,
+): Promise<Running> {
   const namespace = uniqueNamespace('sidebyside');
-  const sidecar = await spawnSidecar({
-    ELASTICSEARCH_URL: url(),
-    ELKHOUND_NAMESPACE: namespace,
-    ELKHOUND_BULK_CONCURRENCY: process.env.ELKHOUND_BULK_CONCURRENCY ?? '2',
-    NODE_OPTIONS: process.env.SIDECAR_NODE_OPTIONS ?? '--max-semi-space-size=16',
-  });
+  const sidecar = await spawnSidecar(
+    {
+      ELASTICSEARCH_URL: url(),
+      ELKHOUND_NAMESPACE: namespace,
+      ELKHOUND_BULK_CONCURRENCY: process.env.ELKHOUND_BULK_CONCURRENCY ?? '2',
+      NODE_OPTIONS: nodeOptions ?? process.env.SIDECAR_NODE_OPTIONS ?? '--max-semi-space-size=16',
+    },
+    undefined,
+    bin,
+  );
   return {
     pid: sidecar.child.pid as number,
     endpoint: sidecar.url(`/v1/${signal}`),

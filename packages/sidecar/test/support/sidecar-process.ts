@@ -40,11 +40,12 @@ export function spawnElkhound(
   command: 'sidecar' | 'consume',
   env: Record<string, string | undefined>,
   dataDirectory: string,
+  bin = BIN,
 ): Promise<ElkhoundProcess> {
   // SIDECAR_EXEC_ARGV: Node flags for the child, for diagnosis (`--cpu-prof --cpu-prof-dir=…`:
   // Node refuses those in NODE_OPTIONS).
   const nodeFlags = (process.env.SIDECAR_EXEC_ARGV ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, BIN, command], {
+  const child = spawn(process.execPath, [...nodeFlags, bin, command], {
     env: {
       PATH: process.env.PATH,
       ELKHOUND_DATA_DIR: dataDirectory,
@@ -107,11 +108,14 @@ export function spawnElkhound(
 export async function spawnSidecar(
   env: Record<string, string | undefined>,
   dataDirectory = temporaryDirectory('sidecar'),
+  /** Another build's `bin/elkhound.js` (the benches compare a baseline build with this one). */
+  bin?: string,
 ): Promise<SidecarProcess> {
   const started = await spawnElkhound(
     'sidecar',
     { ELKHOUND_GRPC_PORT: '0', ...env },
     dataDirectory,
+    bin,
   );
   return {
     ...started,
