@@ -7,15 +7,11 @@ import { mapAttributes, setPath, transactionIdOf } from './fields';
 import { logRecordDocumentId } from './ids';
 import { encodePlannedLogRecord, plannable } from './log-text';
 import { mapResource } from './resource';
-import { isoNanos } from './time';
+import { isoNanos, sameTime } from './time';
 import type { EcsDocument, EncodeOptions } from './types';
 
 /** Severity number ranges of the OTel log data model → log.level. */
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
-
-function sameTime(a: HrTime, b: HrTime | undefined): boolean {
-  return b !== undefined && a[0] === b[0] && a[1] === b[1];
-}
 
 export function levelOf(record: LogRecord): string | undefined {
   if (record.severityText) return record.severityText.toLowerCase();

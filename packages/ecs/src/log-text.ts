@@ -9,7 +9,7 @@ import { writePlannedAttributes, type PlanContext } from './attribute-writer';
 import { finishPlannedDocument } from './document';
 import { transactionIdOf } from './fields';
 import type { MappedResource } from './resource';
-import { isoNanos } from './time';
+import { isoNanos, sameTime } from './time';
 import type { EcsDocument } from './types';
 
 /** Log records' plans: no resource labels (else the generic path), no scope labels. */
@@ -68,12 +68,14 @@ export function encodePlannedLogRecord(
   if (record.spanId) text += `,"span":{"id":"${record.spanId}"}`;
   const transactionId = transactionIdOf(record.attributes);
   if (transactionId !== undefined) text += `,"transaction":{"id":${JSON.stringify(transactionId)}}`;
-  text += ',"event":{"kind":"event"';
+  // No `event.kind`, and the observed time only where it is not the record's time (log-encoder.ts).
+  let event = '';
   if (record.severityNumber !== undefined)
-    text += `,"severity":${Number.isFinite(record.severityNumber) ? record.severityNumber : 'null'}`;
-  if (record.eventName) text += `,"action":${JSON.stringify(record.eventName)}`;
-  if (record.observedTime) text += `,"created":"${isoNanos(record.observedTime)}"`;
-  text += '}';
+    event += `,"severity":${Number.isFinite(record.severityNumber) ? record.severityNumber : 'null'}`;
+  if (record.eventName) event += `,"action":${JSON.stringify(record.eventName)}`;
+  if (record.observedTime && !sameTime(record.observedTime, time))
+    event += `,"created":"${isoNanos(record.observedTime)}"`;
+  if (event) text += `,"event":{${event.slice(1)}}`;
   if (level) {
     text += `,"log":{"level":${quoted(LEVELS, level)}`;
     text += scopeName ? `,"logger":${quoted(LOGGERS, scopeName)}}` : '}';

@@ -19,3 +19,8 @@ export function isoNanos(time: HrTime): string {
 export function durationNanos(start: HrTime, end: HrTime): number {
   return Math.max(0, (end[0] - start[0]) * 1e9 + (end[1] - start[1]));
 }
+
+/** Whether two times are the same instant (`b` may be absent). */
+export function sameTime(a: HrTime, b: HrTime | undefined): boolean {
+  return b !== undefined && a[0] === b[0] && a[1] === b[1];
+}

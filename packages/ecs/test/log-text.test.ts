@@ -86,6 +86,8 @@ describe('log records written from plans: the same bytes and ids as the generic 
       { time: undefined },
       { time: [0, 0] },
       { observedTime: undefined },
+      { time: [1763805600, 5], observedTime: [1763805600, 5] },
+      { severityNumber: undefined, observedTime: undefined },
     ];
     const resources: Attributes[] = [
       { 'service.name': 'checkout' },
