@@ -1,8 +1,8 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EcsDocument } from '@elkhound/ecs';
 import type { RejectedDocument } from '@elkhound/exporter-elasticsearch';
+import { appendLetters, readLetters, takeLettersAside } from './letter-file';
 
 /** One document Elasticsearch refused for good, with its reason: one JSON line in the file. */
 export interface DeadLetter {
@@ -54,20 +54,11 @@ export class DeadLetterQueue {
   }
 
   appendLetters(letters: readonly DeadLetter[]): void {
-    if (letters.length === 0) return;
-    let text = '';
-    for (const letter of letters) text += JSON.stringify(letter) + '\n';
-    const descriptor = openSync(this.path, 'a');
-    try {
-      writeSync(descriptor, text);
-      fsyncSync(descriptor);
-    } finally {
-      closeSync(descriptor);
-    }
+    appendLetters(this.path, letters);
   }
 
   async list(): Promise<DeadLetter[]> {
-    return readLetters(this.path);
+    return readLetters<DeadLetter>(this.path);
   }
 
   /**
@@ -82,18 +73,7 @@ export class DeadLetterQueue {
     ) => Promise<{ acknowledged: number; rejected: RejectedDocument[] }>,
   ): Promise<{ replayed: number; acknowledged: number; stillRejected: number }> {
     const aside = join(this.directory, 'dead-letters.replaying.ndjson');
-    const leftover = await readLetters(aside);
-    try {
-      await rename(this.path, aside + '.new');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const fresh = await readLetters(aside + '.new');
-    const letters = [...leftover, ...fresh];
-    if (fresh.length > 0) {
-      this.appendTo(aside, fresh);
-      await rm(aside + '.new', { force: true });
-    }
+    const letters = await takeLettersAside<DeadLetter>(this.path, aside);
     if (letters.length === 0) return { replayed: 0, acknowledged: 0, stillRejected: 0 };
     const outcome = await send(
       letters.map((letter) => ({
@@ -110,34 +90,4 @@ export class DeadLetterQueue {
       stillRejected: outcome.rejected.length,
     };
   }
-
-  private appendTo(path: string, letters: readonly DeadLetter[]): void {
-    const descriptor = openSync(path, 'a');
-    try {
-      writeSync(descriptor, letters.map((letter) => JSON.stringify(letter) + '\n').join(''));
-      fsyncSync(descriptor);
-    } finally {
-      closeSync(descriptor);
-    }
-  }
-}
-
-async function readLetters(path: string): Promise<DeadLetter[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const letters: DeadLetter[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      letters.push(JSON.parse(line) as DeadLetter);
-    } catch {
-      // A line cut by a crash mid-append: nothing was acknowledged for it to the bulk writer.
-    }
-  }
-  return letters;
 }

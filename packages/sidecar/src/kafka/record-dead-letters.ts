@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appendLetters, readLetters, takeLettersAside } from '../dlq/letter-file';
 
 /** A Kafka record `elkhound consume` could not turn into documents, kept with where it was. */
 export interface RecordDeadLetter {
@@ -46,12 +46,12 @@ export class RecordDeadLetters {
 
   append(letters: readonly RecordDeadLetter[]): void {
     if (letters.length === 0) return;
-    appendTo(this.path, letters);
+    appendLetters(this.path, letters);
     this.count += letters.length;
   }
 
   async list(): Promise<RecordDeadLetter[]> {
-    return readLetters(this.path);
+    return readLetters<RecordDeadLetter>(this.path);
   }
 
   /**
@@ -64,52 +64,11 @@ export class RecordDeadLetters {
     settle: (letters: RecordDeadLetter[]) => Promise<RecordDeadLetter[]>,
   ): Promise<{ replayed: number; kept: number }> {
     const aside = this.path.replace(/\.ndjson$/, '.replaying.ndjson');
-    const leftover = await readLetters(aside);
-    try {
-      await rename(this.path, aside + '.new');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const fresh = await readLetters(aside + '.new');
-    if (fresh.length > 0) {
-      appendTo(aside, fresh);
-      await rm(aside + '.new', { force: true });
-    }
-    const letters = [...leftover, ...fresh];
+    const letters = await takeLettersAside<RecordDeadLetter>(this.path, aside);
     if (letters.length === 0) return { replayed: 0, kept: 0 };
     const kept = await settle(letters);
     this.append(kept);
     await rm(aside, { force: true });
     return { replayed: letters.length, kept: kept.length };
   }
-}
-
-function appendTo(path: string, letters: readonly RecordDeadLetter[]): void {
-  const descriptor = openSync(path, 'a');
-  try {
-    writeSync(descriptor, letters.map((letter) => JSON.stringify(letter) + '\n').join(''));
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-}
-
-async function readLetters(path: string): Promise<RecordDeadLetter[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const letters: RecordDeadLetter[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      letters.push(JSON.parse(line) as RecordDeadLetter);
-    } catch {
-      // A line cut by a crash mid-append: its offset was not committed, the record is read again.
-    }
-  }
-  return letters;
 }
