@@ -23,7 +23,14 @@ type Variant =
   | 'otel-content'
   | 'traceloop'
   | 'traceloop-content';
-const variant = process.argv[2] as Variant;
+// `<variant>@baseline` runs Elkhound's variant from another build (ELKHOUND_BASELINE_DIST, e.g.
+// the dist of main in a git worktree of its own), to compare a change with what it replaces.
+const [variantName, build] = (process.argv[2] as string).split('@') as [Variant, string?];
+const variant = variantName;
+const elkhoundDist =
+  build === 'baseline' && process.env.ELKHOUND_BASELINE_DIST
+    ? process.env.ELKHOUND_BASELINE_DIST
+    : join(__dirname, '..', 'dist');
 const major = process.argv[3] ?? '7';
 const CALLS = Number(process.env.CALLS ?? 3000);
 const STREAMS = Number(process.env.STREAMS ?? 120);
@@ -64,9 +71,7 @@ function instrumentationOf(name: Variant): Instrumentation | undefined {
       // The compiled package, as applications load it. Lean: prompt hashing off, and no meter
       // provider (its metrics go to the API's no-op meter), to compare with Traceloop, which
       // neither hashes nor records metrics.
-      const { GenAIInstrumentation } = here(
-        join(__dirname, '..', 'dist'),
-      ) as typeof import('../src');
+      const { GenAIInstrumentation } = here(elkhoundDist) as typeof import('../src');
       return new GenAIInstrumentation(name === 'elkhound-lean' ? { promptHash: false } : {});
     }
     case 'otel':
@@ -278,7 +283,7 @@ async function main(): Promise<void> {
   const stream = await median(() => streams(STREAMS));
   await tracerProvider.forceFlush();
   process.stdout.write(
-    `${JSON.stringify({ variant, sdk: workload.version, plain, stream, chunks: workload.chunks, spans: exported })}\n`,
+    `${JSON.stringify({ variant: process.argv[2], sdk: workload.version, plain, stream, chunks: workload.chunks, spans: exported })}\n`,
   );
   await tracerProvider.shutdown();
 }
