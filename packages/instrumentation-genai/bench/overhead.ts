@@ -11,7 +11,8 @@
 // What is added is read per round: each variant's CPU time minus the bare SDK's of the same round
 // (the machine's load drifts between rounds more than the figures differ), then the median and
 // the range over the rounds. Environment: BENCH_ROUNDS (default 5); BENCH_SDKS (default
-// `4,7,anthropic,google`); ELKHOUND_BASELINE_DIST, the dist folder of another build of this package
+// `4,7,anthropic,google`); ELKHOUND_DIST, the dist folder Elkhound is loaded from (default this
+// package's); ELKHOUND_BASELINE_DIST, the dist folder of another build of this package
 // (e.g. main's, in a git worktree of its own), adds its Elkhound variants as `…@baseline`.
 // Run: cd packages/instrumentation-genai && node --import tsx bench/overhead.ts
 import { execFileSync } from 'node:child_process';
@@ -25,6 +26,7 @@ interface Sample {
   stream: number;
   chunks: number;
   spans: number;
+  attributesPerSpan: number;
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -75,6 +77,7 @@ function show(value: Spread, digits: number): string {
 interface Result {
   sdk: string;
   spans: number;
+  attributesPerSpan: number;
   plain: Spread;
   stream: Spread;
   /** Per round: µs added per call, and per chunk. */
@@ -98,6 +101,7 @@ function measure(major: string, variants: string[]): Map<string, Result> {
     results.set(variant, {
       sdk: (own[0] as Sample).sdk,
       spans: Math.min(...own.map((sample) => sample.spans)),
+      attributesPerSpan: (own[0] as Sample).attributesPerSpan,
       plain: spread(own.map((sample) => sample.plain)),
       stream: spread(own.map((sample) => sample.stream)),
       addedCall: own.map((sample, round) => sample.plain - (bare[round] as Sample).plain),
@@ -127,13 +131,13 @@ function nameOf(variant: string): string {
 
 function table(results: Map<string, Result>): void {
   console.log(
-    '| variant | SDK | spans exported | µs CPU per call | added per call | µs CPU per stream | added per chunk |',
+    '| variant | SDK | spans exported | attributes per span | µs CPU per call | added per call | µs CPU per stream | added per chunk |',
   );
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [variant, result] of results) {
     const bare = variant === 'bare';
     console.log(
-      `| ${nameOf(variant)} | ${result.sdk} | ${result.spans} | ${show(result.plain, 1)} | ${bare ? '–' : show(spread(result.addedCall), 1)} | ${show(result.stream, 0)} | ${bare ? '–' : show(spread(result.addedChunk), 2)} |`,
+      `| ${nameOf(variant)} | ${result.sdk} | ${result.spans} | ${result.attributesPerSpan.toFixed(1)} | ${show(result.plain, 1)} | ${bare ? '–' : show(spread(result.addedCall), 1)} | ${show(result.stream, 0)} | ${bare ? '–' : show(spread(result.addedChunk), 2)} |`,
     );
   }
 }
