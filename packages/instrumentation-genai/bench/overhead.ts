@@ -13,7 +13,9 @@
 // the range over the rounds. Environment: BENCH_ROUNDS (default 5); BENCH_SDKS (default
 // `4,7,anthropic,google`); ELKHOUND_DIST, the dist folder Elkhound is loaded from (default this
 // package's); ELKHOUND_BASELINE_DIST, the dist folder of another build of this package
-// (e.g. main's, in a git worktree of its own), adds its Elkhound variants as `…@baseline`.
+// (e.g. main's, in a git worktree of its own), adds its Elkhound variants as `…@baseline`;
+// BENCH_VARIANTS, a comma-separated list, narrows the openai 4 variants. The children read CALLS,
+// STREAMS and ROUNDS (overhead-child.ts).
 // Run: cd packages/instrumentation-genai && node --import tsx bench/overhead.ts
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -35,7 +37,16 @@ const BASELINE = process.env.ELKHOUND_BASELINE_DIST;
 const ELKHOUND = BASELINE
   ? ['elkhound', 'elkhound@baseline', 'elkhound-lean', 'elkhound-lean@baseline']
   : ['elkhound', 'elkhound-lean'];
-const VARIANTS = ['bare', ...ELKHOUND, 'otel', 'traceloop', 'otel-content', 'traceloop-content'];
+const ALL = ['bare', ...ELKHOUND, 'otel', 'traceloop', 'otel-content', 'traceloop-content'];
+// BENCH_VARIANTS narrows the openai 4 run (the bare SDK always runs: what is added is read from it).
+const VARIANTS = process.env.BENCH_VARIANTS
+  ? [
+      'bare',
+      ...ALL.filter(
+        (variant) => variant !== 'bare' && process.env.BENCH_VARIANTS?.split(',').includes(variant),
+      ),
+    ]
+  : ALL;
 
 function run(variant: string, major: string): Sample {
   const output = execFileSync(
@@ -183,6 +194,7 @@ if (SDKS.includes('4')) {
     );
   console.log('');
   for (const [name, variant, peer, figure] of bars) {
+    if (!v4.has(variant) || !v4.has(peer)) continue;
     const value = ratio(of(variant)[figure], of(peer)[figure]);
     const build = variant.includes('@') ? ' (baseline build)' : '';
     console.log(
