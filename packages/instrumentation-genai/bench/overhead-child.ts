@@ -23,7 +23,14 @@ type Variant =
   | 'otel-content'
   | 'traceloop'
   | 'traceloop-content';
-const variant = process.argv[2] as Variant;
+// `<variant>@baseline` runs Elkhound's variant from another build (ELKHOUND_BASELINE_DIST, e.g.
+// the dist of main in a git worktree of its own), to compare a change with what it replaces.
+const [variantName, build] = (process.argv[2] as string).split('@') as [Variant, string?];
+const variant = variantName;
+const elkhoundDist =
+  build === 'baseline' && process.env.ELKHOUND_BASELINE_DIST
+    ? process.env.ELKHOUND_BASELINE_DIST
+    : (process.env.ELKHOUND_DIST ?? join(__dirname, '..', 'dist'));
 const major = process.argv[3] ?? '7';
 const CALLS = Number(process.env.CALLS ?? 3000);
 const STREAMS = Number(process.env.STREAMS ?? 120);
@@ -35,10 +42,13 @@ class DiscardingReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
 }
 let exported = 0;
+/** Attributes on the exported spans: the SDK validates and stores each one. */
+let attributes = 0;
 const discard: SpanExporter = {
   // Answered on the next turn, as a real exporter does.
   export: (spans, done) => {
     exported += spans.length;
+    for (const span of spans) attributes += Object.keys(span.attributes).length;
     setImmediate(() => done({ code: 0 }));
   },
   shutdown: async () => undefined,
@@ -64,9 +74,7 @@ function instrumentationOf(name: Variant): Instrumentation | undefined {
       // The compiled package, as applications load it. Lean: prompt hashing off, and no meter
       // provider (its metrics go to the API's no-op meter), to compare with Traceloop, which
       // neither hashes nor records metrics.
-      const { GenAIInstrumentation } = here(
-        join(__dirname, '..', 'dist'),
-      ) as typeof import('../src');
+      const { GenAIInstrumentation } = here(elkhoundDist) as typeof import('../src');
       return new GenAIInstrumentation(name === 'elkhound-lean' ? { promptHash: false } : {});
     }
     case 'otel':
@@ -278,7 +286,7 @@ async function main(): Promise<void> {
   const stream = await median(() => streams(STREAMS));
   await tracerProvider.forceFlush();
   process.stdout.write(
-    `${JSON.stringify({ variant, sdk: workload.version, plain, stream, chunks: workload.chunks, spans: exported })}\n`,
+    `${JSON.stringify({ variant: process.argv[2], sdk: workload.version, plain, stream, chunks: workload.chunks, spans: exported, attributesPerSpan: exported ? attributes / exported : 0 })}\n`,
   );
   await tracerProvider.shutdown();
 }

@@ -7,6 +7,15 @@
 // The peers support openai < 7: all four are measured on openai 4 (the oldest major Elkhound
 // supports), and Elkhound alone on the newest openai, on @anthropic-ai/sdk and on @google/genai
 // (no peer instruments those two).
+//
+// What is added is read per round: each variant's CPU time minus the bare SDK's of the same round
+// (the machine's load drifts between rounds more than the figures differ), then the median and
+// the range over the rounds. Environment: BENCH_ROUNDS (default 5); BENCH_SDKS (default
+// `4,7,anthropic,google`); ELKHOUND_DIST, the dist folder Elkhound is loaded from (default this
+// package's); ELKHOUND_BASELINE_DIST, the dist folder of another build of this package
+// (e.g. main's, in a git worktree of its own), adds its Elkhound variants as `…@baseline`;
+// BENCH_VARIANTS, a comma-separated list, narrows the openai 4 variants. The children read CALLS,
+// STREAMS and ROUNDS (overhead-child.ts).
 // Run: cd packages/instrumentation-genai && node --import tsx bench/overhead.ts
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -19,18 +28,25 @@ interface Sample {
   stream: number;
   chunks: number;
   spans: number;
+  attributesPerSpan: number;
 }
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const VARIANTS = [
-  'bare',
-  'elkhound',
-  'elkhound-lean',
-  'otel',
-  'traceloop',
-  'otel-content',
-  'traceloop-content',
-];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SDKS = (process.env.BENCH_SDKS ?? '4,7,anthropic,google').split(',');
+const BASELINE = process.env.ELKHOUND_BASELINE_DIST;
+const ELKHOUND = BASELINE
+  ? ['elkhound', 'elkhound@baseline', 'elkhound-lean', 'elkhound-lean@baseline']
+  : ['elkhound', 'elkhound-lean'];
+const ALL = ['bare', ...ELKHOUND, 'otel', 'traceloop', 'otel-content', 'traceloop-content'];
+// BENCH_VARIANTS narrows the openai 4 run (the bare SDK always runs: what is added is read from it).
+const VARIANTS = process.env.BENCH_VARIANTS
+  ? [
+      'bare',
+      ...ALL.filter(
+        (variant) => variant !== 'bare' && process.env.BENCH_VARIANTS?.split(',').includes(variant),
+      ),
+    ]
+  : ALL;
 
 function run(variant: string, major: string): Sample {
   const output = execFileSync(
@@ -45,27 +61,67 @@ function run(variant: string, major: string): Sample {
   return JSON.parse(output.trim().split('\n').at(-1) as string) as Sample;
 }
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function measure(major: string, variants: string[]): Map<string, Sample> {
-  const samples = new Map<string, Sample[]>();
-  for (let round = 0; round < ROUNDS; round++)
-    for (const variant of variants) {
-      const sample = run(variant, major);
-      samples.set(variant, [...(samples.get(variant) ?? []), sample]);
-    }
-  const result = new Map<string, Sample>();
-  for (const [variant, list] of samples)
-    result.set(variant, {
-      ...(list[0] as Sample),
-      plain: median(list.map((sample) => sample.plain)),
-      stream: median(list.map((sample) => sample.stream)),
-      spans: Math.min(...list.map((sample) => sample.spans)),
+/** A figure over the rounds: its median and its range. */
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function spread(values: readonly number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+function show(value: Spread, digits: number): string {
+  return `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
+}
+
+/** One variant over the rounds: its own CPU time, and what it adds to the same round's bare SDK. */
+interface Result {
+  sdk: string;
+  spans: number;
+  attributesPerSpan: number;
+  plain: Spread;
+  stream: Spread;
+  /** Per round: µs added per call, and per chunk. */
+  addedCall: number[];
+  addedChunk: number[];
+}
+
+function measure(major: string, variants: string[]): Map<string, Result> {
+  const rounds: Map<string, Sample>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // The order alternates: each variant runs first in some rounds and last in others.
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    const samples = new Map<string, Sample>();
+    for (const variant of order) samples.set(variant, run(variant, major));
+    rounds.push(samples);
+  }
+  const results = new Map<string, Result>();
+  for (const variant of variants) {
+    const own = rounds.map((samples) => samples.get(variant) as Sample);
+    const bare = rounds.map((samples) => samples.get('bare') as Sample);
+    results.set(variant, {
+      sdk: (own[0] as Sample).sdk,
+      spans: Math.min(...own.map((sample) => sample.spans)),
+      attributesPerSpan: (own[0] as Sample).attributesPerSpan,
+      plain: spread(own.map((sample) => sample.plain)),
+      stream: spread(own.map((sample) => sample.stream)),
+      addedCall: own.map((sample, round) => sample.plain - (bare[round] as Sample).plain),
+      addedChunk: own.map(
+        (sample, round) => (sample.stream - (bare[round] as Sample).stream) / sample.chunks,
+      ),
     });
-  return result;
+  }
+  return results;
 }
 
 const NAMES: Record<string, string> = {
@@ -78,62 +134,80 @@ const NAMES: Record<string, string> = {
   'traceloop-content': '@traceloop/instrumentation-openai 0.27.0, traceContent on (its default)',
 };
 
-function table(results: Map<string, Sample>): void {
-  const bare = results.get('bare') as Sample;
+function nameOf(variant: string): string {
+  const [name, build] = variant.split('@') as [string, string?];
+  const known = NAMES[name] ?? name;
+  return build ? `${known.replace(/\*\*/g, '')}, ${build} build` : known;
+}
+
+function table(results: Map<string, Result>): void {
   console.log(
-    '| variant | SDK | spans exported | µs CPU per call | added per call | µs CPU per stream | added per chunk |',
+    '| variant | SDK | spans exported | attributes per span | µs CPU per call | added per call | µs CPU per stream | added per chunk |',
   );
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const [variant, sample] of results) {
-    const addedCall = sample.plain - bare.plain;
-    const addedChunk = (sample.stream - bare.stream) / sample.chunks;
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [variant, result] of results) {
+    const bare = variant === 'bare';
     console.log(
-      `| ${NAMES[variant] ?? variant} | ${sample.sdk} | ${sample.spans} | ${sample.plain.toFixed(1)} | ${variant === 'bare' ? '–' : addedCall.toFixed(1)} | ${sample.stream.toFixed(0)} | ${variant === 'bare' ? '–' : addedChunk.toFixed(3)} |`,
+      `| ${nameOf(variant)} | ${result.sdk} | ${result.spans} | ${result.attributesPerSpan.toFixed(1)} | ${show(result.plain, 1)} | ${bare ? '–' : show(spread(result.addedCall), 1)} | ${show(result.stream, 0)} | ${bare ? '–' : show(spread(result.addedChunk), 2)} |`,
     );
   }
 }
 
+/** Per round, the ratio of what two variants add; its median and range. */
+function ratio(of: readonly number[], to: readonly number[]): Spread {
+  return spread(of.map((value, round) => value / (to[round] as number)));
+}
+
 console.log(
-  `## Instrumentation overhead (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${ROUNDS} alternating rounds, medians)`,
+  `## Instrumentation overhead (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${ROUNDS} alternating rounds; medians, range in brackets)`,
 );
-const v4 = measure('4', VARIANTS);
-table(v4);
-const elkhound = v4.get('elkhound') as Sample;
-const bare = v4.get('bare') as Sample;
-const peers = ['otel', 'traceloop'].map((variant) => v4.get(variant) as Sample);
-for (const sample of [elkhound, ...peers])
-  if (sample.spans === 0)
-    console.log(
-      `WARNING: ${sample.variant} exported no spans — it did not patch openai ${sample.sdk}`,
+if (SDKS.includes('4')) {
+  const v4 = measure('4', VARIANTS);
+  table(v4);
+  for (const [variant, result] of v4)
+    if (variant !== 'bare' && result.spans === 0)
+      console.log(`WARNING: ${variant} exported no spans — it did not patch ${result.sdk}`);
+  // The bars of issue 15: against the contrib instrumentation with everything on (content on; it
+  // records the same metrics), and, with prompt hashing and metrics off, against Traceloop.
+  const of = (variant: string): Result => v4.get(variant) as Result;
+  const bars: [string, string, string, 'addedCall' | 'addedChunk'][] = [];
+  for (const build of BASELINE ? ['', '@baseline'] : [''])
+    bars.push(
+      [
+        'per call, Elkhound / contrib (content on)',
+        `elkhound${build}`,
+        'otel-content',
+        'addedCall',
+      ],
+      [
+        'per call, Elkhound lean / Traceloop (content off)',
+        `elkhound-lean${build}`,
+        'traceloop',
+        'addedCall',
+      ],
+      [
+        'per chunk, Elkhound / contrib (content on)',
+        `elkhound${build}`,
+        'otel-content',
+        'addedChunk',
+      ],
     );
-const bestCall = Math.min(...peers.map((sample) => sample.plain - bare.plain));
-const bestChunk = Math.min(...peers.map((sample) => (sample.stream - bare.stream) / sample.chunks));
-const ratioCall = (elkhound.plain - bare.plain) / bestCall;
-const ratioChunk = (elkhound.stream - bare.stream) / elkhound.chunks / bestChunk;
-console.log(
-  `\nElkhound / best peer (content off for all): per call ${ratioCall.toFixed(2)}, per chunk ${ratioChunk.toFixed(2)} — bar ≤ 0.50: ${ratioCall <= 0.5 && ratioChunk <= 0.5 ? 'met' : 'NOT met'}`,
-);
-// The bars of issue 15: against the contrib instrumentation with everything on (content on; it
-// records the same metrics), and, with prompt hashing and metrics off, against Traceloop.
-const added = (variant: string): number => (v4.get(variant) as Sample).plain - bare.plain;
-const addedChunk = (variant: string): number => {
-  const sample = v4.get(variant) as Sample;
-  return (sample.stream - bare.stream) / sample.chunks;
-};
-const bars = [
-  ['per call, Elkhound / contrib (content on)', added('elkhound') / added('otel-content')],
-  [
-    'per call, Elkhound lean / Traceloop (content off)',
-    added('elkhound-lean') / added('traceloop'),
-  ],
-  [
-    'per chunk, Elkhound / contrib (content on)',
-    addedChunk('elkhound') / addedChunk('otel-content'),
-  ],
-] as const;
-for (const [name, ratio] of bars)
-  console.log(`${name}: ${ratio.toFixed(2)} — bar ≤ 1.00: ${ratio <= 1 ? 'met' : 'NOT met'}`);
-for (const sdk of ['7', 'anthropic', 'google']) {
   console.log('');
-  table(measure(sdk, ['bare', 'elkhound']));
+  for (const [name, variant, peer, figure] of bars) {
+    if (!v4.has(variant) || !v4.has(peer)) continue;
+    // The ratio of the medians reads the bar; the per-round ratios show how far one round can
+    // stray (per chunk a round's peer can add next to nothing, and its ratio explode).
+    const value = median(of(variant)[figure]) / median(of(peer)[figure]);
+    const rounds = ratio(of(variant)[figure], of(peer)[figure]);
+    const build = variant.includes('@') ? ' (baseline build)' : '';
+    console.log(
+      `${name}${build}: ${value.toFixed(2)} — bar ≤ 1.00: ${value <= 1 ? 'met' : 'NOT met'} (ratio of the medians; per round ${rounds.min.toFixed(2)}–${rounds.max.toFixed(2)})`,
+    );
+  }
+}
+for (const sdk of SDKS.filter((sdk) => sdk !== '4')) {
+  console.log('');
+  table(
+    measure(sdk, ['bare', ...ELKHOUND.filter((variant) => !variant.startsWith('elkhound-lean'))]),
+  );
 }

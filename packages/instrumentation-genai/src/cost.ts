@@ -24,6 +24,21 @@ export function costAttributes(cost: Cost, estimated = false): Attributes {
   };
 }
 
+/** The same attributes as costAttributes, added to `attributes` (one object per span). */
+export function addCostAttributes(attributes: Attributes, cost: Cost, estimated = false): void {
+  attributes[semconv.ATTR_ELKHOUND_PRICING_VERSION] = cost.pricingVersion;
+  if (!cost.priced) {
+    attributes[semconv.ATTR_ELKHOUND_COST_UNPRICED] = true;
+    attributes[semconv.ATTR_ELKHOUND_COST_UNPRICED_REASON] = cost.code;
+    return;
+  }
+  attributes[semconv.ATTR_ELKHOUND_COST_TOTAL] = cost.total;
+  attributes[semconv.ATTR_ELKHOUND_COST_INPUT] = cost.input;
+  attributes[semconv.ATTR_ELKHOUND_COST_OUTPUT] = cost.output;
+  attributes[semconv.ATTR_ELKHOUND_COST_CURRENCY] = cost.currency;
+  attributes[semconv.ATTR_ELKHOUND_COST_SOURCE] = estimated ? 'estimated' : cost.source;
+}
+
 /**
  * Why a call has no cost when the price book was not asked: `no_usage` (neither the provider's
  * counts nor an estimate, e.g. a request that failed before any response), `no_price_for_unit`

@@ -1,5 +1,41 @@
-import { ValueType, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
+import {
+  createNoopMeter,
+  ValueType,
+  type Attributes,
+  type Histogram,
+  type Meter,
+} from '@opentelemetry/api';
 import * as semconv from './semconv';
+
+/** The API's no-op histogram (no MeterProvider): recording into it does nothing. */
+const NoopHistogram = createNoopMeter().createHistogram('elkhound.noop').constructor;
+
+/** What a call's metric attributes are made of (the request, and the response's model). */
+export interface CallIdentity {
+  operation: string;
+  provider: string;
+  model?: string | undefined;
+  serverAddress?: string | undefined;
+  serverPort?: number | undefined;
+}
+
+/**
+ * The attribute sets of one kind of call, made once and shared by every call of that kind (the
+ * SDK keeps the attributes object of a new series as its key, and never changes it): frozen, so
+ * that nobody can.
+ */
+export interface CallAttributeSets {
+  /** The conventions' required attributes (operation, provider, request model): per chunk. */
+  readonly required: Attributes;
+  /** Those, the response model and the server: the call's measurements. */
+  readonly call: Attributes;
+  /** `call` with gen_ai.token.type=input, and with output. */
+  readonly input: Attributes;
+  readonly output: Attributes;
+}
+
+/** Kinds of calls remembered; past this the memo starts again, so a flood of ids cannot grow it. */
+const MAX_ATTRIBUTE_SETS = 1024;
 
 /**
  * The conventions' GenAI client instruments plus Elkhound's cost histogram. Created again when
@@ -11,6 +47,9 @@ export class GenAIMetrics {
   readonly timeToFirstChunk: Histogram;
   readonly timePerOutputChunk: Histogram;
   readonly cost: Histogram;
+  /** False under the API's no-op meter: then there is nothing to build attributes for. */
+  readonly recording: boolean;
+  private readonly attributeSets = new Map<string, CallAttributeSets>();
 
   constructor(meter: Meter) {
     this.tokenUsage = meter.createHistogram(semconv.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
@@ -49,17 +88,47 @@ export class GenAIMetrics {
       unit: 'USD',
       advice: { explicitBucketBoundaries: semconv.BUCKETS_COST_USD },
     });
+    this.recording = !(this.operationDuration instanceof NoopHistogram);
   }
 
-  // The SDK keeps the attributes object of a new series as its key: each record gets its own.
-  recordTokens(input: number, output: number, attributes: Attributes): void {
-    this.tokenUsage.record(input, {
+  /** The attribute sets of a call (and, with `responseModel`, of its response). */
+  attributesOf(call: CallIdentity, responseModel?: string): CallAttributeSets {
+    const key = `${call.operation}\0${call.provider}\0${call.model ?? ''}\0${responseModel ?? ''}\0${call.serverAddress ?? ''}\0${call.serverPort ?? ''}`;
+    let sets = this.attributeSets.get(key);
+    if (!sets) {
+      sets = attributeSetsOf(call, responseModel);
+      if (this.attributeSets.size >= MAX_ATTRIBUTE_SETS) this.attributeSets.clear();
+      this.attributeSets.set(key, sets);
+    }
+    return sets;
+  }
+
+  recordTokens(input: number, output: number, sets: CallAttributeSets): void {
+    this.tokenUsage.record(input, sets.input);
+    this.tokenUsage.record(output, sets.output);
+  }
+}
+
+function attributeSetsOf(call: CallIdentity, responseModel: string | undefined): CallAttributeSets {
+  const required: Attributes = {
+    [semconv.ATTR_GEN_AI_OPERATION_NAME]: call.operation,
+    [semconv.ATTR_GEN_AI_PROVIDER_NAME]: call.provider,
+  };
+  if (call.model) required[semconv.ATTR_GEN_AI_REQUEST_MODEL] = call.model;
+  const attributes: Attributes = { ...required };
+  if (responseModel) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+  if (call.serverAddress) attributes[semconv.ATTR_SERVER_ADDRESS] = call.serverAddress;
+  if (call.serverPort !== undefined) attributes[semconv.ATTR_SERVER_PORT] = call.serverPort;
+  return {
+    required: Object.freeze(required),
+    call: Object.freeze(attributes),
+    input: Object.freeze({
       ...attributes,
       [semconv.ATTR_GEN_AI_TOKEN_TYPE]: semconv.GEN_AI_TOKEN_TYPE_INPUT,
-    });
-    this.tokenUsage.record(output, {
+    }),
+    output: Object.freeze({
       ...attributes,
       [semconv.ATTR_GEN_AI_TOKEN_TYPE]: semconv.GEN_AI_TOKEN_TYPE_OUTPUT,
-    });
-  }
+    }),
+  };
 }

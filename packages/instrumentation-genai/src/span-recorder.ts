@@ -20,11 +20,12 @@ import {
   type CapturedContent,
   type OutputMessage,
 } from './content';
-import { costAttributes, unpricedAttributes } from './cost';
+import { addCostAttributes, unpricedAttributes } from './cost';
 import type { PromptTexts } from './estimate';
 import { estimateWorker } from './estimator';
 import { categorize, type ErrorCategory } from './errors';
-import type { GenAIMetrics } from './metrics';
+import { unwatchIdle, watchIdle, type IdleWatched } from './idle-watch';
+import type { CallAttributeSets, GenAIMetrics } from './metrics';
 import * as semconv from './semconv';
 
 /** What a provider file tells the core about a request, before it is sent. */
@@ -108,7 +109,7 @@ function markDelegated(parent: Context): void {
  * One model call: the CLIENT span started with the sampling-relevant attributes, ended exactly
  * once with the response's attributes, usage, cost, hashes, metrics and content, or with the error.
  */
-export class GenAICall {
+export class GenAICall implements IdleWatched {
   readonly span: Span;
   private ended = false;
   private readonly startedAt = performance.now();
@@ -116,7 +117,11 @@ export class GenAICall {
   private lastChunkAt = 0;
   private lastActivityAt = 0;
   private reads = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /** In the idle watch (idle-watch.ts) until `idleDeadline`, then looked at again. */
+  private idleWatched = false;
+  idleDeadline = Infinity;
+  /** Registered with `abandonedStreams` (only a stream is). */
+  private registered = false;
   private readonly settings: ResolvedConfig;
   private readonly spanContext: Context;
   private contentValues: Record<string, AnyValue> | undefined;
@@ -181,11 +186,12 @@ export class GenAICall {
       try {
         // The SDK hashes the attributes of every measurement, and this one is taken per chunk:
         // it carries the conventions' required attributes only (operation, provider, model),
-        // in one object per call.
-        this.chunkAttributes ??= this.requiredAttributes();
-        this.dependencies
-          .metrics()
-          .timePerOutputChunk.record((now - this.lastChunkAt) / 1000, this.chunkAttributes);
+        // in one object shared by the calls of the same kind. Nothing to do without a meter.
+        const metrics = this.dependencies.metrics();
+        if (metrics.recording) {
+          this.chunkAttributes ??= metrics.attributesOf(this.request).required;
+          metrics.timePerOutputChunk.record((now - this.lastChunkAt) / 1000, this.chunkAttributes);
+        }
       } catch (error) {
         diag.error('elkhound: could not record a chunk time', error);
       }
@@ -206,28 +212,29 @@ export class GenAICall {
   watchIdle(target?: object): void {
     if (this.ended) return;
     this.lastActivityAt = performance.now();
-    if (target) abandonedStreams.register(target, this, this);
+    if (target) {
+      abandonedStreams.register(target, this, this);
+      this.registered = true;
+    }
     const timeout = this.settings.streamIdleTimeoutMs;
-    if (timeout > 0 && !this.idleTimer) {
-      this.idleTimer = setTimeout(() => this.checkIdle(), timeout);
-      this.idleTimer.unref();
+    if (timeout > 0 && !this.idleWatched) {
+      this.idleWatched = true;
+      this.idleDeadline = this.lastActivityAt + timeout;
+      watchIdle(this);
     }
   }
 
-  private checkIdle(): void {
-    this.idleTimer = undefined;
-    if (this.ended) return;
-    const idleFor = performance.now() - this.lastActivityAt;
-    const timeout = this.settings.streamIdleTimeoutMs;
-    if (this.reads > 0 || idleFor < timeout) {
-      this.idleTimer = setTimeout(
-        () => this.checkIdle(),
-        this.reads > 0 ? timeout : timeout - idleFor,
-      );
-      this.idleTimer.unref();
+  /** The idle deadline passed: a stream the app waits on, or used since, is looked at later. */
+  checkIdle(now: number): void {
+    if (this.ended) {
+      this.stopWatching();
       return;
     }
-    this.abandon();
+    const idleFor = now - this.lastActivityAt;
+    const timeout = this.settings.streamIdleTimeoutMs;
+    if (this.reads > 0) this.idleDeadline = now + timeout;
+    else if (idleFor < timeout) this.idleDeadline = this.lastActivityAt + timeout;
+    else this.abandon();
   }
 
   /** Ends the span of a response the app abandoned, with what was seen of it. */
@@ -244,8 +251,8 @@ export class GenAICall {
     const endedAt = performance.now();
     this.finish(response, endedAt, () => {
       try {
-        const metricAttributes = this.recordResponse(response);
-        this.recordMetrics(endedAt, response, metricAttributes);
+        this.recordResponse(response);
+        this.recordMetrics(endedAt, response, undefined);
         this.recordContent(response, undefined);
       } catch (error) {
         diag.error('elkhound: could not record a GenAI response', error);
@@ -261,13 +268,9 @@ export class GenAICall {
     const endedAt = performance.now();
     this.finish(partial, endedAt, () => {
       try {
-        let metricAttributes: Attributes;
-        if (partial) metricAttributes = this.recordResponse(partial);
-        else {
-          // Failed before any response: nothing the provider counted, nothing to estimate from.
-          this.span.setAttributes(unpricedAttributes('no_usage'));
-          metricAttributes = this.metricAttributes();
-        }
+        if (partial) this.recordResponse(partial);
+        // Failed before any response: nothing the provider counted, nothing to estimate from.
+        else this.span.setAttributes(unpricedAttributes('no_usage'));
         const categorized = categorize(error);
         const type = categorized.type;
         this.span.setAttribute(semconv.ATTR_ERROR_TYPE, type);
@@ -279,8 +282,7 @@ export class GenAICall {
         // The exception is reported once, as the conventions' `exception` log record (below),
         // not also as a span event: two copies would be two error documents in Elasticsearch.
         this.span.setStatus({ code: SpanStatusCode.ERROR, message });
-        metricAttributes[semconv.ATTR_ERROR_TYPE] = type;
-        this.recordMetrics(endedAt, partial ?? {}, metricAttributes);
+        this.recordMetrics(endedAt, partial ?? {}, type);
         this.emitException(error, type, message);
         this.recordContent(partial ?? {}, type);
       } catch (failure) {
@@ -324,23 +326,18 @@ export class GenAICall {
   }
 
   private stopWatching(): void {
-    if (this.idleTimer) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = undefined;
+    if (this.idleWatched) {
+      this.idleWatched = false;
+      unwatchIdle(this);
     }
-    abandonedStreams.unregister(this);
+    if (this.registered) {
+      this.registered = false;
+      abandonedStreams.unregister(this);
+    }
     this.partial = undefined;
   }
 
-  private requiredAttributes(): Attributes {
-    const attributes: Attributes = {
-      [semconv.ATTR_GEN_AI_OPERATION_NAME]: this.request.operation,
-      [semconv.ATTR_GEN_AI_PROVIDER_NAME]: this.request.provider,
-    };
-    if (this.request.model) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = this.request.model;
-    return attributes;
-  }
-
+  /** The call's metric attributes, in an object of its own (for the details event). */
   private metricAttributes(responseModel?: string): Attributes {
     const request = this.request;
     const attributes: Attributes = {
@@ -367,8 +364,8 @@ export class GenAICall {
     }
   }
 
-  /** Sets the response attributes on the span; returns the metric attributes of the call. */
-  private recordResponse(response: GenAIResponse): Attributes {
+  /** Sets the response attributes, usage and cost on the span, in one `setAttributes`. */
+  private recordResponse(response: GenAIResponse): void {
     const span = this.span;
     const attributes: Attributes = {};
     if (response.id) attributes[semconv.ATTR_GEN_AI_RESPONSE_ID] = response.id;
@@ -405,10 +402,9 @@ export class GenAICall {
         diag.error('elkhound: could not hash a completion', error);
       }
     }
+    if (usage) this.recordCost(attributes, usage, response.model, estimated);
+    else Object.assign(attributes, unpricedAttributes(response.unpricedReason ?? 'no_usage'));
     span.setAttributes(attributes);
-    if (usage) this.recordCost(usage, response.model, estimated);
-    else span.setAttributes(unpricedAttributes(response.unpricedReason ?? 'no_usage'));
-    return this.metricAttributes(response.model);
   }
 
   /**
@@ -431,11 +427,17 @@ export class GenAICall {
     }
   }
 
-  private recordCost(usage: Usage, responseModel: string | undefined, estimated: boolean): void {
+  /** Adds the cost attributes (or why there is no cost) to `attributes`. */
+  private recordCost(
+    attributes: Attributes,
+    usage: Usage,
+    responseModel: string | undefined,
+    estimated: boolean,
+  ): void {
     try {
       const pricing = this.dependencies.pricing();
       if (!pricing) {
-        this.span.setAttributes(unpricedAttributes('pricing_unavailable'));
+        Object.assign(attributes, unpricedAttributes('pricing_unavailable'));
         return;
       }
       const query: Parameters<PriceBook['price']>[0] = { provider: this.request.provider, usage };
@@ -443,21 +445,24 @@ export class GenAICall {
       if (responseModel) query.responseModel = responseModel;
       const cost = pricing.price(query);
       if (cost.priced) this.cost = cost.total;
-      this.span.setAttributes(costAttributes(cost, estimated));
+      addCostAttributes(attributes, cost, estimated);
     } catch (error) {
       diag.error('elkhound: could not price a GenAI call', error);
-      this.span.setAttributes(unpricedAttributes('pricing_error'));
+      Object.assign(attributes, unpricedAttributes('pricing_error'));
     }
   }
 
-  private recordMetrics(endedAt: number, response: GenAIResponse, attributes: Attributes): void {
+  private recordMetrics(endedAt: number, response: GenAIResponse, errorType?: string): void {
     try {
       const metrics = this.dependencies.metrics();
+      if (!metrics.recording) return;
+      let sets: CallAttributeSets = metrics.attributesOf(this.request, response.model);
+      if (errorType !== undefined) sets = withErrorType(sets, errorType);
+      const attributes = sets.call;
       metrics.operationDuration.record((endedAt - this.startedAt) / 1000, attributes);
       if (this.firstChunkAt !== undefined)
         metrics.timeToFirstChunk.record((this.firstChunkAt - this.startedAt) / 1000, attributes);
-      if (this.usage)
-        metrics.recordTokens(this.usage.inputTokens, this.usage.outputTokens, attributes);
+      if (this.usage) metrics.recordTokens(this.usage.inputTokens, this.usage.outputTokens, sets);
       if (this.cost !== undefined) metrics.cost.record(this.cost, attributes);
     } catch (error) {
       diag.error('elkhound: could not record GenAI metrics', error);
@@ -523,4 +528,14 @@ export class GenAICall {
       context: this.spanContext,
     });
   }
+}
+
+/** A failed call's attribute sets: the shared ones plus `error.type`, in objects of their own. */
+function withErrorType(sets: CallAttributeSets, type: string): CallAttributeSets {
+  return {
+    required: sets.required,
+    call: { ...sets.call, [semconv.ATTR_ERROR_TYPE]: type },
+    input: { ...sets.input, [semconv.ATTR_ERROR_TYPE]: type },
+    output: { ...sets.output, [semconv.ATTR_ERROR_TYPE]: type },
+  };
 }

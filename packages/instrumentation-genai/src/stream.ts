@@ -54,11 +54,12 @@ export function observeIterator<Chunk>(
     throw error;
   };
   const wrapped: AsyncIterator<Chunk> & AsyncIterable<Chunk> = {
-    next(...args: [] | [undefined]) {
+    // No rest parameter: it would allocate an array at every chunk.
+    next(value?: undefined) {
       observer.reading?.(true);
       let pending: Promise<IteratorResult<Chunk>>;
       try {
-        pending = Promise.resolve(iterator.next(...args));
+        pending = Promise.resolve(arguments.length === 0 ? iterator.next() : iterator.next(value));
       } catch (error) {
         // Thrown rather than rejected: the same ending as a rejection.
         pending = Promise.reject(error);

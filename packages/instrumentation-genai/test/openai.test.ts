@@ -664,6 +664,40 @@ for (const sdk of SDKS) {
         }
       });
 
+      it('records a failed call’s metrics with error.type, apart from the calls of the same kind that succeeded', async () => {
+        const model = 'gpt-4o-mini-metrics-of-errors';
+        const request = (text: string) =>
+          client.chat.completions.create({ model, messages: [{ role: 'user', content: text }] });
+        await collectMetrics();
+        await request('hello');
+        await rejection(request('hello [fixture:rate_limit]'));
+        await request('hello again');
+        await eventually(() => assert.equal(spans.getFinishedSpans().length, 3));
+        const metrics = await collectMetrics();
+        const points = (name: string) =>
+          histogram(metrics, name).dataPoints.filter(
+            (point) => point.attributes['gen_ai.request.model'] === model,
+          );
+        const durations = points('gen_ai.client.operation.duration');
+        assert.equal(durations.length, 2);
+        const failed = durations.find((point) => point.attributes['error.type'] !== undefined);
+        const succeeded = durations.find((point) => point.attributes['error.type'] === undefined);
+        assert.equal(failed?.attributes['error.type'], 'RateLimitError');
+        assert.equal(failed?.value.count, 1);
+        assert.equal(failed?.attributes['gen_ai.response.model'], undefined);
+        assert.equal(succeeded?.value.count, 2, 'the failure did not change the shared attributes');
+        assert.equal(succeeded?.attributes['server.address'], '127.0.0.1');
+        const tokens = points('gen_ai.client.token.usage');
+        assert.deepEqual(
+          tokens.map((point) => [point.attributes['gen_ai.token.type'], point.value.count]).sort(),
+          [
+            ['input', 2],
+            ['output', 2],
+          ],
+        );
+        for (const point of tokens) assert.equal(point.attributes['error.type'], undefined);
+      });
+
       it('ends the span of a request aborted before its response as cancelled', async () => {
         const controller = new AbortController();
         const pending = client.chat.completions.create(

@@ -110,4 +110,40 @@ describe('stream accounting', () => {
     call.fail(new Error('late'));
     assert.equal(exporter.getFinishedSpans().length, 1);
   });
+
+  it('watches many calls with one timer: each ends at its own idle timeout, a waiting or used one later', async function () {
+    this.timeout(5000);
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Margins of 100 ms around every deadline: timers run late on a loaded machine.
+    const short = newCall(200);
+    const long = newCall(700);
+    const waiting = newCall(200);
+    const used = newCall(200);
+    const finished = newCall(200);
+    for (const call of [short, long, waiting, used, finished]) call.watchIdle({});
+    // The app waits for a chunk: a stream it waits on is not idle.
+    waiting.reading(true);
+    finished.end({});
+    await sleep(80);
+    used.chunk();
+    await sleep(80);
+    used.chunk();
+    await sleep(100);
+    assert.equal(short.isEnded, true, 'idle for its 200 ms');
+    assert.equal(used.isEnded, false, 'a chunk came 100 ms ago');
+    assert.equal(waiting.isEnded, false, 'the app is waiting on it');
+    assert.equal(long.isEnded, false, 'its 700 ms have not passed');
+    await sleep(200);
+    assert.equal(used.isEnded, true, 'idle for 300 ms');
+    assert.equal(waiting.isEnded, false);
+    assert.equal(long.isEnded, false);
+    waiting.reading(false);
+    await sleep(450);
+    assert.equal(waiting.isEnded, true);
+    assert.equal(long.isEnded, true);
+    const abandoned = exporter
+      .getFinishedSpans()
+      .filter((span) => span.attributes['elkhound.stream.abandoned'] === true);
+    assert.equal(abandoned.length, 4, 'the call that ended by itself is not abandoned');
+  });
 });

@@ -72,42 +72,47 @@ function describe(
   if (settings.hasher) {
     request.prompt = chatPrompt(messages, body.tools);
   }
-  const sent = messages.slice();
-  request.promptTexts = () => chatPromptTexts(sent, undefined, body.tools);
-  request.content = () => {
-    const system: MessagePart[] = [];
-    const input: InputMessage[] = [];
-    for (const message of messages) {
-      if (!message || typeof message !== 'object') continue;
-      if (message.role === 'system' || message.role === 'developer') {
-        system.push(...contentParts(message.content));
-        continue;
-      }
-      const parts = contentParts(message.content);
-      if (message.role === 'tool')
-        input.push({
-          role: 'tool',
-          parts: [
-            { type: 'tool_call_response', id: message.tool_call_id, response: message.content },
-          ],
-        });
-      else {
-        for (const call of message.tool_calls ?? []) {
-          parts.push({
-            type: 'tool_call',
-            id: call.id,
-            name: call.function?.name ?? '',
-            arguments: parseArguments(call.function?.arguments),
-          });
+  // What only an estimate or content capture reads is kept only when they are on (a copy of the
+  // messages array and two closures per call otherwise).
+  if (settings.estimateUsage) {
+    const sent = messages.slice();
+    request.promptTexts = () => chatPromptTexts(sent, undefined, body.tools);
+  }
+  if (settings.captureContent)
+    request.content = () => {
+      const system: MessagePart[] = [];
+      const input: InputMessage[] = [];
+      for (const message of messages) {
+        if (!message || typeof message !== 'object') continue;
+        if (message.role === 'system' || message.role === 'developer') {
+          system.push(...contentParts(message.content));
+          continue;
         }
-        const converted: InputMessage = { role: message.role ?? 'user', parts };
-        if (message.name) converted.name = message.name;
-        input.push(converted);
+        const parts = contentParts(message.content);
+        if (message.role === 'tool')
+          input.push({
+            role: 'tool',
+            parts: [
+              { type: 'tool_call_response', id: message.tool_call_id, response: message.content },
+            ],
+          });
+        else {
+          for (const call of message.tool_calls ?? []) {
+            parts.push({
+              type: 'tool_call',
+              id: call.id,
+              name: call.function?.name ?? '',
+              arguments: parseArguments(call.function?.arguments),
+            });
+          }
+          const converted: InputMessage = { role: message.role ?? 'user', parts };
+          if (message.name) converted.name = message.name;
+          input.push(converted);
+        }
       }
-    }
-    const tools = toolDefinitions(body.tools);
-    return { system, input, ...(tools ? { tools } : {}) };
-  };
+      const tools = toolDefinitions(body.tools);
+      return { system, input, ...(tools ? { tools } : {}) };
+    };
   return request;
 }
 
@@ -138,7 +143,7 @@ function outputParts(message: ChatMessage & { refusal?: string | null }): Messag
   return parts;
 }
 
-function read(result: unknown): GenAIResponse {
+function read(result: unknown, settings: ResolvedConfig): GenAIResponse {
   const completion = (result ?? {}) as ChatCompletion;
   const response: GenAIResponse = {};
   if (typeof completion.id === 'string') response.id = completion.id;
@@ -157,12 +162,13 @@ function read(result: unknown): GenAIResponse {
         (call) => `${call.function?.name ?? ''}${call.function?.arguments ?? ''}`,
       );
   }
-  response.content = () =>
-    choices.map((choice): OutputMessage => ({
-      role: choice?.message?.role ?? 'assistant',
-      parts: choice?.message ? outputParts(choice.message) : [],
-      finish_reason: choice?.finish_reason ?? 'unknown',
-    }));
+  if (settings.captureContent)
+    response.content = () =>
+      choices.map((choice): OutputMessage => ({
+        role: choice?.message?.role ?? 'assistant',
+        parts: choice?.message ? outputParts(choice.message) : [],
+        finish_reason: choice?.finish_reason ?? 'unknown',
+      }));
   return response;
 }
 
