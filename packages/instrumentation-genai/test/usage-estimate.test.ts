@@ -100,7 +100,10 @@ for (const sdk of loadSdks()) {
     });
     after(() => server.stop());
     beforeEach(() => {
-      instrumentation.setConfig({});
+      // These tests check exact counts: on a loaded machine the worker may take longer than the
+      // default 100 ms, after which the span would carry the chars/4 fallback (the fallback has
+      // its own tests in estimate-worker.test.ts).
+      instrumentation.setConfig({ estimateTimeoutMs: 10_000 });
       resetTelemetry();
     });
 
@@ -207,7 +210,7 @@ for (const sdk of loadSdks()) {
     });
 
     it('ELKHOUND_USAGE_ESTIMATE=off (estimateUsage: false): unpriced, no_usage', async () => {
-      instrumentation.setConfig({ estimateUsage: false });
+      instrumentation.setConfig({ estimateUsage: false, estimateTimeoutMs: 10_000 });
       const stream = await client.chat.completions.create({
         model: 'gpt-4o-mini',
         messages: PROMPT,
