@@ -17,8 +17,9 @@ import { spawnSidecar, uniqueNamespace } from '../test/support/sidecar-process';
 
 const url = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 process.env.ELASTICSEARCH_URL = url;
-const requestCount = Number(process.argv[2] ?? 300);
+const requestCount = Number(process.argv[2] ?? 1000);
 const spansPerRequest = Number(process.argv[3] ?? 100);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const documents = requestCount * spansPerRequest;
 const TICKS_PER_SECOND = 100;
 
@@ -37,11 +38,15 @@ async function count(namespace: string): Promise<number> {
   return ((await response.json()) as { count: number }).count;
 }
 
-async function waitForCount(namespace: string, expected: number): Promise<void> {
+/** Waits for the documents; returns when the first of them became visible (performance.now()). */
+async function waitForCount(namespace: string, expected: number): Promise<number> {
   const deadline = Date.now() + 600_000;
+  let firstSeen: number | undefined;
   while (Date.now() < deadline) {
-    if ((await count(namespace)) >= expected) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    const seen = await count(namespace);
+    if (seen > 0) firstSeen ??= performance.now();
+    if (seen >= expected) return firstSeen ?? performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${expected} documents not there within 10 minutes`);
 }
@@ -50,16 +55,39 @@ const bodies = Array.from({ length: requestCount }, () =>
   traceRequestProtobuf(makeSpans(spansPerRequest, 'kafka-bench')),
 );
 
-function report(path: string, seconds: number, cpu: number, extra: object = {}): void {
-  console.log(
-    JSON.stringify({
-      path,
-      documents,
-      documentsPerSecond: Math.round(documents / seconds),
-      cpuMicrosPerDocument: +((cpu / documents) * 1e6).toFixed(1),
-      ...extra,
-    }),
-  );
+interface Result {
+  path: string;
+  documentsPerSecond: number;
+  /**
+   * Kafka paths: from the first document visible in Elasticsearch to the last, without the
+   * consumers' process start and group join (the backlog is in Kafka before they start).
+   */
+  steadyDocumentsPerSecond?: number;
+  cpuMicrosPerDocument: number;
+  [extra: string]: unknown;
+}
+const results: Result[] = [];
+
+function report(
+  path: string,
+  started: number,
+  firstSeen: number | undefined,
+  cpu: number,
+  extra: object = {},
+): void {
+  const ended = performance.now();
+  const result: Result = {
+    path,
+    documentsPerSecond: Math.round(documents / ((ended - started) / 1000)),
+    steadyDocumentsPerSecond:
+      firstSeen === undefined
+        ? undefined
+        : Math.round(documents / Math.max((ended - firstSeen) / 1000, 0.001)),
+    cpuMicrosPerDocument: +((cpu / documents) * 1e6).toFixed(1),
+    ...extra,
+  };
+  results.push(result);
+  console.log(JSON.stringify({ documents, ...result }));
 }
 
 async function direct(): Promise<void> {
@@ -84,12 +112,9 @@ async function direct(): Promise<void> {
         }
       }),
     );
+    // The load starts at once: documents/s from the first request is the steady rate here.
     await waitForCount(namespace, documents);
-    report(
-      'sidecar → Elasticsearch (direct)',
-      (performance.now() - started) / 1000,
-      cpuSeconds(pid) - cpu0,
-    );
+    report('sidecar → Elasticsearch (direct)', started, undefined, cpuSeconds(pid) - cpu0);
   } finally {
     await sidecar.stop('SIGKILL');
   }
@@ -127,7 +152,7 @@ async function viaKafka(consumers: number): Promise<void> {
   for (let index = 0; index < consumers; index++) processes.push(await spawnConsumer(env));
   const cpu0 = processes.map((process) => cpuSeconds(process.child.pid as number));
   try {
-    await waitForCount(namespace, documents);
+    const firstSeen = await waitForCount(namespace, documents);
     const cpu = processes.reduce(
       (sum, process, index) =>
         sum + cpuSeconds(process.child.pid as number) - (cpu0[index] as number),
@@ -145,26 +170,53 @@ async function viaKafka(consumers: number): Promise<void> {
         'elkhound_kafka_commit_duration_seconds_count',
       );
     }
-    report(
-      `Kafka → ${consumers} × elkhound consume → Elasticsearch`,
-      (performance.now() - started) / 1000,
-      cpu,
-      {
-        commits,
-        commitMillisecondsMean: commits > 0 ? Math.round((commitSeconds / commits) * 1000) : null,
-      },
-    );
+    report(`Kafka → ${consumers} × elkhound consume → Elasticsearch`, started, firstSeen, cpu, {
+      commits,
+      commitMillisecondsMean: commits > 0 ? Math.round((commitSeconds / commits) * 1000) : null,
+    });
   } finally {
     for (const process of processes) await process.stop('SIGKILL');
   }
 }
 
+function medianAndRange(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[middle] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return `${+median.toFixed(1)} (${sorted[0]}–${sorted[sorted.length - 1]})`;
+}
+
+function summary(): Record<string, Record<string, string>> {
+  const byPath: Record<string, Record<string, string>> = {};
+  for (const path of new Set(results.map((result) => result.path))) {
+    const runs = results.filter((result) => result.path === path);
+    byPath[path] = {
+      documentsPerSecond: medianAndRange(runs.map((run) => run.documentsPerSecond)),
+      ...(runs[0]?.steadyDocumentsPerSecond === undefined
+        ? {}
+        : {
+            steadyDocumentsPerSecond: medianAndRange(
+              runs.map((run) => run.steadyDocumentsPerSecond as number),
+            ),
+          }),
+      cpuMicrosPerDocument: medianAndRange(runs.map((run) => run.cpuMicrosPerDocument)),
+    };
+  }
+  return byPath;
+}
+
 async function main(): Promise<void> {
   kafkaBootstrap();
   try {
-    await direct();
-    await viaKafka(1);
-    await viaKafka(2);
+    // Rounds alternate the order of the three paths (forward, then backward), as the machine's
+    // speed drifts; the summary gives each path's median and range.
+    const paths = [direct, () => viaKafka(1), () => viaKafka(2)];
+    for (let round = 1; round <= rounds; round++)
+      for (const path of round % 2 === 1 ? paths : [...paths].reverse()) await path();
+    console.log(JSON.stringify(summary(), null, 2));
   } finally {
     stopKafka();
   }
