@@ -1,4 +1,4 @@
-import type { HrTime, LogRecord, ResourceLogs } from '@elkhound/otlp';
+import type { LogRecord, ResourceLogs } from '@elkhound/otlp';
 import { toFlattened } from './content';
 import { timestampMicros } from './apm';
 import { addResource, finishDocument, startDocument } from './document';

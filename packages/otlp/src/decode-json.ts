@@ -29,6 +29,7 @@ import type {
   StatusCode,
   SummaryDataPoint,
 } from './model';
+import { AGGREGATION_TEMPORALITY_NAMES, SPAN_KIND_NAMES, STATUS_CODE_NAMES } from './enum-names';
 
 type JsonObject = Record<string, unknown>;
 
@@ -424,15 +425,6 @@ function anyValue(value: unknown, path: string, depth: number): AnyValue {
   return undefined;
 }
 
-const SPAN_KINDS = [
-  'SPAN_KIND_UNSPECIFIED',
-  'SPAN_KIND_INTERNAL',
-  'SPAN_KIND_SERVER',
-  'SPAN_KIND_CLIENT',
-  'SPAN_KIND_PRODUCER',
-  'SPAN_KIND_CONSUMER',
-] as const;
-const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'] as const;
 const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
 const SPAN_FLAGS_IS_REMOTE = 0x200;
 
@@ -449,7 +441,7 @@ function spanOf(item: unknown, path: string): Span {
     traceId,
     spanId,
     name: string(object, 'name', 'name', path) ?? '',
-    kind: enumValue(object, 'kind', 'kind', path, SPAN_KINDS) as SpanKind,
+    kind: enumValue(object, 'kind', 'kind', path, SPAN_KIND_NAMES) as SpanKind,
     startTime: optionalTime(object, 'startTimeUnixNano', 'start_time_unix_nano', path) ?? [0, 0],
     endTime: optionalTime(object, 'endTimeUnixNano', 'end_time_unix_nano', path) ?? [0, 0],
     attributes: attributesOf(object, path),
@@ -486,7 +478,7 @@ function statusOf(object: JsonObject, path: string): Span['status'] {
   if (value === undefined || value === null) return { code: 0 };
   const status = asObject(value, `${path}.status`);
   const out: Span['status'] = {
-    code: enumValue(status, 'code', 'code', `${path}.status`, STATUS_CODES) as StatusCode,
+    code: enumValue(status, 'code', 'code', `${path}.status`, STATUS_CODE_NAMES) as StatusCode,
   };
   const message = string(status, 'message', 'message', `${path}.status`);
   if (message) out.message = message;
@@ -576,12 +568,6 @@ function severityFromName(name: string, path: string): number {
   return base * 4 + 1 + (match[2] ? Number(match[2]) - 1 : 0);
 }
 
-const TEMPORALITIES = [
-  'AGGREGATION_TEMPORALITY_UNSPECIFIED',
-  'AGGREGATION_TEMPORALITY_DELTA',
-  'AGGREGATION_TEMPORALITY_CUMULATIVE',
-] as const;
-
 function metricOf(item: unknown, path: string): Metric {
   const object = asObject(item, path);
   const metric: Metric = {
@@ -641,7 +627,13 @@ function dataOf(object: JsonObject, path: string): MetricData {
 }
 
 function temporality(data: JsonObject, path: string): number {
-  return enumValue(data, 'aggregationTemporality', 'aggregation_temporality', path, TEMPORALITIES);
+  return enumValue(
+    data,
+    'aggregationTemporality',
+    'aggregation_temporality',
+    path,
+    AGGREGATION_TEMPORALITY_NAMES,
+  );
 }
 
 function points<T>(

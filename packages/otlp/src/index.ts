@@ -14,3 +14,4 @@ export {
 } from './decode-json';
 export { OtlpDecodeError, Rejections } from './errors';
 export { setOwnMember, ownMember } from './own-member';
+export { SPAN_KIND_NAMES, STATUS_CODE_NAMES, AGGREGATION_TEMPORALITY_NAMES } from './enum-names';

@@ -6,6 +6,7 @@
 // 64-bit integers as numbers or decimal strings, enums as integers or their names — what the
 // sidecar's JSON decoder accepts. Fields it does not know are left out, as protobuf JSON parsers
 // do. What it cannot encode throws; the caller then keeps the request as JSON.
+import { AGGREGATION_TEMPORALITY_NAMES, SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '@elkhound/otlp';
 import type { SignalName } from '../receiver/signals';
 
 type Scalar =
@@ -36,20 +37,6 @@ const f = (number: number, kind: FieldSpec['kind'], repeated = false): FieldSpec
   repeated,
 });
 
-const SPAN_KINDS = [
-  'SPAN_KIND_UNSPECIFIED',
-  'SPAN_KIND_INTERNAL',
-  'SPAN_KIND_SERVER',
-  'SPAN_KIND_CLIENT',
-  'SPAN_KIND_PRODUCER',
-  'SPAN_KIND_CONSUMER',
-] as const;
-const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'] as const;
-const TEMPORALITIES = [
-  'AGGREGATION_TEMPORALITY_UNSPECIFIED',
-  'AGGREGATION_TEMPORALITY_DELTA',
-  'AGGREGATION_TEMPORALITY_CUMULATIVE',
-] as const;
 const SEVERITY_NUMBERS = [
   'SEVERITY_NUMBER_UNSPECIFIED',
   ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((level) =>
@@ -108,7 +95,7 @@ const span = (): Schema => ({
   parentSpanId: f(4, 'hex'),
   flags: f(16, 'fixed32'),
   name: f(5, 'string'),
-  kind: f(6, { names: SPAN_KINDS }),
+  kind: f(6, { names: SPAN_KIND_NAMES }),
   startTimeUnixNano: f(7, 'fixed64'),
   endTimeUnixNano: f(8, 'fixed64'),
   attributes: attributes(9),
@@ -137,7 +124,7 @@ const span = (): Schema => ({
     true,
   ),
   droppedLinksCount: f(14, 'uint32'),
-  status: f(15, () => ({ message: f(2, 'string'), code: f(3, { names: STATUS_CODES }) })),
+  status: f(15, () => ({ message: f(2, 'string'), code: f(3, { names: STATUS_CODE_NAMES }) })),
 });
 
 // logs.proto
@@ -212,7 +199,7 @@ const summaryDataPoint = (): Schema => ({
   quantileValues: f(6, () => ({ quantile: f(1, 'double'), value: f(2, 'double') }), true),
   flags: f(8, 'uint32'),
 });
-const temporality = (): FieldSpec => f(2, { names: TEMPORALITIES });
+const temporality = (): FieldSpec => f(2, { names: AGGREGATION_TEMPORALITY_NAMES });
 const metric = (): Schema => ({
   name: f(1, 'string'),
   description: f(2, 'string'),
