@@ -126,9 +126,14 @@ async function send(edge: SidecarProcess, spans: ReturnType<typeof makeSpans>): 
   assert.equal(answer.status, 200);
 }
 
-describe('Kafka with SASL (PLAIN, SCRAM-SHA-256/512) on a real broker', function () {
-  this.timeout(240_000);
-  const broker = new SaslBroker();
+/**
+ * The suite's broker, started before its tests and stopped after them, and the Elkhound processes
+ * a test started (pushed to `running`), killed after each test.
+ */
+function brokerOfTheSuite(broker: SaslBroker): {
+  broker: SaslBroker;
+  running: Array<SidecarProcess | ConsumerProcess>;
+} {
   const running: Array<SidecarProcess | ConsumerProcess> = [];
   before(() => broker.start());
   afterEach(async () => {
@@ -138,6 +143,12 @@ describe('Kafka with SASL (PLAIN, SCRAM-SHA-256/512) on a real broker', function
     broker.stop();
     stopKafka();
   });
+  return { broker, running };
+}
+
+describe('Kafka with SASL (PLAIN, SCRAM-SHA-256/512) on a real broker', function () {
+  this.timeout(240_000);
+  const { broker, running } = brokerOfTheSuite(new SaslBroker());
 
   it('the sidecar produces with SCRAM-SHA-512, elkhound consume reads with SCRAM-SHA-256 and with PLAIN: every span once', async () => {
     const topics = await topicsFor(broker, 'kafkascram');
@@ -222,16 +233,7 @@ describe('Kafka with SASL (PLAIN, SCRAM-SHA-256/512) on a real broker', function
 
 describe('Kafka over TLS (SASL_SSL) on a real broker', function () {
   this.timeout(240_000);
-  const broker = new SaslBroker(true);
-  const running: Array<SidecarProcess | ConsumerProcess> = [];
-  before(() => broker.start());
-  afterEach(async () => {
-    for (const process of running.splice(0)) await process.stop('SIGKILL');
-  });
-  after(() => {
-    broker.stop();
-    stopKafka();
-  });
+  const { broker, running } = brokerOfTheSuite(new SaslBroker(true));
 
   it('with the CA file: produced and consumed over TLS, every span once; without it: /readyz says the certificate is not trusted', async () => {
     const topics = await topicsFor(broker, 'kafkatls');

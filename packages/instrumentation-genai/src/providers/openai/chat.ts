@@ -19,12 +19,26 @@ import {
   type ChatUsage,
 } from './shared';
 
+interface ToolCall {
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+
 interface ChatMessage {
   role?: string;
   content?: unknown;
   name?: string;
-  tool_calls?: Array<{ id?: string; function?: { name?: string; arguments?: string } }>;
+  tool_calls?: ToolCall[];
   tool_call_id?: string;
+}
+
+function toolCallPart(call: ToolCall): MessagePart {
+  return {
+    type: 'tool_call',
+    id: call.id,
+    name: call.function?.name ?? '',
+    arguments: parseArguments(call.function?.arguments),
+  };
 }
 
 function describe(
@@ -97,14 +111,7 @@ function describe(
             ],
           });
         else {
-          for (const call of message.tool_calls ?? []) {
-            parts.push({
-              type: 'tool_call',
-              id: call.id,
-              name: call.function?.name ?? '',
-              arguments: parseArguments(call.function?.arguments),
-            });
-          }
+          for (const call of message.tool_calls ?? []) parts.push(toolCallPart(call));
           const converted: InputMessage = { role: message.role ?? 'user', parts };
           if (message.name) converted.name = message.name;
           input.push(converted);
@@ -132,14 +139,7 @@ function outputParts(message: ChatMessage & { refusal?: string | null }): Messag
   if (typeof message.content === 'string' && message.content)
     parts.push({ type: 'text', content: message.content });
   if (message.refusal) parts.push({ type: 'text', content: message.refusal });
-  for (const call of message.tool_calls ?? []) {
-    parts.push({
-      type: 'tool_call',
-      id: call.id,
-      name: call.function?.name ?? '',
-      arguments: parseArguments(call.function?.arguments),
-    });
-  }
+  for (const call of message.tool_calls ?? []) parts.push(toolCallPart(call));
   return parts;
 }
 
