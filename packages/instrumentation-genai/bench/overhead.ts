@@ -10,7 +10,14 @@
 //
 // What is added is read per round: each variant's CPU time minus the bare SDK's of the same round
 // (the machine's load drifts between rounds more than the figures differ), then the median and
-// the range over the rounds. Environment: BENCH_ROUNDS (default 5); BENCH_SDKS (default
+// the range over the rounds. Per chunk, each child reads within its own process, stream by
+// stream, its CPU per chunk (streams of two lengths) and what it adds per chunk to the SDK's own
+// stream decoder (overhead-child.ts); a variant's added per chunk is that minus the bare SDK's of
+// the same round (the SDK's call path against its decoder alone: ≈ 0, the bare row shows it).
+// The bare SDK's CPU per chunk drifts too much between processes (up to ~50 %) to be subtracted
+// across them; only where an SDK has no decoder to compare with (@google/genai) is it. Per chunk
+// leaves out garbage collection (medians of single streams, overhead-child.ts).
+// Environment: BENCH_ROUNDS (default 5); BENCH_SDKS (default
 // `4,7,anthropic,google`); ELKHOUND_DIST, the dist folder Elkhound is loaded from (default this
 // package's); ELKHOUND_BASELINE_DIST, the dist folder of another build of this package
 // (e.g. main's, in a git worktree of its own), adds its Elkhound variants as `…@baseline`;
@@ -26,6 +33,10 @@ interface Sample {
   sdk: string;
   plain: number;
   stream: number;
+  /** CPU µs per content event: long streams against short ones in the same process. */
+  perChunk: number;
+  /** µs added per content event to the SDK's own decoder, in the same process (not for all SDKs). */
+  addedPerChunk?: number;
   chunks: number;
   spans: number;
   attributesPerSpan: number;
@@ -91,9 +102,12 @@ interface Result {
   attributesPerSpan: number;
   plain: Spread;
   stream: Spread;
+  chunk: Spread;
   /** Per round: µs added per call, and per chunk. */
   addedCall: number[];
   addedChunk: number[];
+  /** The bare SDK's call against its decoder alone, per chunk: the zero the others are read from. */
+  decoderGap?: Spread;
 }
 
 function measure(major: string, variants: string[]): Map<string, Result> {
@@ -115,10 +129,18 @@ function measure(major: string, variants: string[]): Map<string, Result> {
       attributesPerSpan: (own[0] as Sample).attributesPerSpan,
       plain: spread(own.map((sample) => sample.plain)),
       stream: spread(own.map((sample) => sample.stream)),
+      chunk: spread(own.map((sample) => sample.perChunk)),
       addedCall: own.map((sample, round) => sample.plain - (bare[round] as Sample).plain),
-      addedChunk: own.map(
-        (sample, round) => (sample.stream - (bare[round] as Sample).stream) / sample.chunks,
-      ),
+      addedChunk: own.map((sample, round) => {
+        const base = bare[round] as Sample;
+        return sample.addedPerChunk !== undefined && base.addedPerChunk !== undefined
+          ? sample.addedPerChunk - base.addedPerChunk
+          : sample.perChunk - base.perChunk;
+      }),
+      decoderGap:
+        own[0]?.addedPerChunk === undefined
+          ? undefined
+          : spread(own.map((sample) => sample.addedPerChunk as number)),
     });
   }
   return results;
@@ -142,13 +164,13 @@ function nameOf(variant: string): string {
 
 function table(results: Map<string, Result>): void {
   console.log(
-    '| variant | SDK | spans exported | attributes per span | µs CPU per call | added per call | µs CPU per stream | added per chunk |',
+    '| variant | SDK | spans exported | attributes per span | µs CPU per call | added per call | µs CPU per stream | µs CPU per chunk | added per chunk |',
   );
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [variant, result] of results) {
     const bare = variant === 'bare';
     console.log(
-      `| ${nameOf(variant)} | ${result.sdk} | ${result.spans} | ${result.attributesPerSpan.toFixed(1)} | ${show(result.plain, 1)} | ${bare ? '–' : show(spread(result.addedCall), 1)} | ${show(result.stream, 0)} | ${bare ? '–' : show(spread(result.addedChunk), 2)} |`,
+      `| ${nameOf(variant)} | ${result.sdk} | ${result.spans} | ${result.attributesPerSpan.toFixed(1)} | ${show(result.plain, 1)} | ${bare ? '–' : show(spread(result.addedCall), 1)} | ${show(result.stream, 0)} | ${show(result.chunk, 2)} | ${bare ? (result.decoderGap ? `(decoder gap ${show(result.decoderGap, 2)})` : '–') : show(spread(result.addedChunk), 2)} |`,
     );
   }
 }
