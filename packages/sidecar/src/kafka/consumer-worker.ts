@@ -13,6 +13,7 @@ import { describeKafkaError, kafkaConnectionOptions } from './kafka-connection';
 import { RecordDecoder } from './record-decoder';
 import type { RecordDeadLetter, RecordDeadLetters } from './record-dead-letters';
 import { SettledOffsets, type BatchTicket, type PartitionOffset } from './settled-offsets';
+import { pause } from '../pause';
 
 export interface ConsumerWorkerOptions {
   kafka: KafkaConfig;
@@ -165,13 +166,7 @@ export class KafkaConsumerWorker {
   private async connect(firstAttempt: number): Promise<boolean> {
     for (let attempt = firstAttempt; !this.stopping && !this.abort.signal.aborted; attempt++) {
       if (attempt > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(10_000, 500 * 2 ** (attempt - 1)));
-          this.halt.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        await pause(Math.min(10_000, 500 * 2 ** (attempt - 1)), this.halt.signal);
         if (this.stopping || this.abort.signal.aborted) return false;
       }
       try {

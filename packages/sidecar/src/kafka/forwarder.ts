@@ -6,6 +6,7 @@ import { describeKafkaError, kafkaConnectionOptions } from './kafka-connection';
 import { fromQueueDocument } from './outgoing-record';
 import { partitionerFor } from './partitioner';
 import type { RecordDeadLetters } from './record-dead-letters';
+import { pause } from '../pause';
 
 /** Broker answers that producing the same record again cannot change. */
 const REFUSED_FOR_GOOD = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD'];
@@ -163,13 +164,7 @@ export class KafkaForwarder {
         } else {
           this.options.logger.warn('Kafka did not acknowledge a batch; producing it again', fields);
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.abort.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        await pause(delay, this.abort.signal);
         if (this.abort.signal.aborted) return false;
       }
     }

@@ -2,6 +2,7 @@ import { errorFields, type Logger } from '../log';
 import type { SelfMetrics } from '../self-metrics';
 import type { Sink } from '../sink/sink';
 import type { DurableQueue, QueueBatch } from './durable-queue';
+import { pause } from '../pause';
 
 export interface ConsumerOptions {
   /** Bytes of queue records read per batch (about one bulk request). */
@@ -107,13 +108,7 @@ export class QueueConsumer {
           ...errorFields(error),
           'elkhound.retry.delay_ms': delay,
         });
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.abort.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        await pause(delay, this.abort.signal);
         if (this.abort.signal.aborted) throw error;
       }
     }
