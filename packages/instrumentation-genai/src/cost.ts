@@ -7,24 +7,12 @@ import * as semconv from './semconv';
  * cost of 0). A cost of estimated tokens has `elkhound.cost.source=estimated`.
  */
 export function costAttributes(cost: Cost, estimated = false): Attributes {
-  if (!cost.priced) {
-    return {
-      [semconv.ATTR_ELKHOUND_PRICING_VERSION]: cost.pricingVersion,
-      [semconv.ATTR_ELKHOUND_COST_UNPRICED]: true,
-      [semconv.ATTR_ELKHOUND_COST_UNPRICED_REASON]: cost.code,
-    };
-  }
-  return {
-    [semconv.ATTR_ELKHOUND_PRICING_VERSION]: cost.pricingVersion,
-    [semconv.ATTR_ELKHOUND_COST_TOTAL]: cost.total,
-    [semconv.ATTR_ELKHOUND_COST_INPUT]: cost.input,
-    [semconv.ATTR_ELKHOUND_COST_OUTPUT]: cost.output,
-    [semconv.ATTR_ELKHOUND_COST_CURRENCY]: cost.currency,
-    [semconv.ATTR_ELKHOUND_COST_SOURCE]: estimated ? 'estimated' : cost.source,
-  };
+  const attributes: Attributes = {};
+  addCostAttributes(attributes, cost, estimated);
+  return attributes;
 }
 
-/** The same attributes as costAttributes, added to `attributes` (one object per span). */
+/** The cost attributes added to `attributes` (the span's one object of response attributes). */
 export function addCostAttributes(attributes: Attributes, cost: Cost, estimated = false): void {
   attributes[semconv.ATTR_ELKHOUND_PRICING_VERSION] = cost.pricingVersion;
   if (!cost.priced) {

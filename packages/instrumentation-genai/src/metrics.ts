@@ -109,18 +109,29 @@ export class GenAIMetrics {
   }
 }
 
-function attributeSetsOf(call: CallIdentity, responseModel: string | undefined): CallAttributeSets {
-  const required: Attributes = {
+/** The conventions' required attributes of a call: operation, provider, request model. */
+function requiredAttributes(call: CallIdentity): Attributes {
+  const attributes: Attributes = {
     [semconv.ATTR_GEN_AI_OPERATION_NAME]: call.operation,
     [semconv.ATTR_GEN_AI_PROVIDER_NAME]: call.provider,
   };
-  if (call.model) required[semconv.ATTR_GEN_AI_REQUEST_MODEL] = call.model;
-  const attributes: Attributes = { ...required };
+  if (call.model) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = call.model;
+  return attributes;
+}
+
+/** A call's metric attributes (required, response model, server), in an object of its own. */
+export function callMetricAttributes(call: CallIdentity, responseModel?: string): Attributes {
+  const attributes = requiredAttributes(call);
   if (responseModel) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
   if (call.serverAddress) attributes[semconv.ATTR_SERVER_ADDRESS] = call.serverAddress;
   if (call.serverPort !== undefined) attributes[semconv.ATTR_SERVER_PORT] = call.serverPort;
+  return attributes;
+}
+
+function attributeSetsOf(call: CallIdentity, responseModel: string | undefined): CallAttributeSets {
+  const attributes = callMetricAttributes(call, responseModel);
   return {
-    required: Object.freeze(required),
+    required: Object.freeze(requiredAttributes(call)),
     call: Object.freeze(attributes),
     input: Object.freeze({
       ...attributes,

@@ -25,7 +25,7 @@ import type { PromptTexts } from './estimate';
 import { estimateWorker } from './estimator';
 import { categorize, type ErrorCategory } from './errors';
 import { unwatchIdle, watchIdle, type IdleWatched } from './idle-watch';
-import type { CallAttributeSets, GenAIMetrics } from './metrics';
+import { callMetricAttributes, type CallAttributeSets, type GenAIMetrics } from './metrics';
 import * as semconv from './semconv';
 
 /** What a provider file tells the core about a request, before it is sent. */
@@ -337,20 +337,6 @@ export class GenAICall implements IdleWatched {
     this.partial = undefined;
   }
 
-  /** The call's metric attributes, in an object of its own (for the details event). */
-  private metricAttributes(responseModel?: string): Attributes {
-    const request = this.request;
-    const attributes: Attributes = {
-      [semconv.ATTR_GEN_AI_OPERATION_NAME]: request.operation,
-      [semconv.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
-    };
-    if (request.model) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = request.model;
-    if (responseModel) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
-    if (request.serverAddress) attributes[semconv.ATTR_SERVER_ADDRESS] = request.serverAddress;
-    if (request.serverPort !== undefined) attributes[semconv.ATTR_SERVER_PORT] = request.serverPort;
-    return attributes;
-  }
-
   private hashPrompt(attributes: Attributes): void {
     const prompt = this.request.prompt;
     const hasher = this.settings.hasher;
@@ -492,7 +478,10 @@ export class GenAICall implements IdleWatched {
     values: Record<string, AnyValue>,
     errorType: string | undefined,
   ): void {
-    const attributes: Attributes = { ...this.metricAttributes(response.model), ...values };
+    const attributes: Attributes = {
+      ...callMetricAttributes(this.request, response.model),
+      ...values,
+    };
     if (response.id) attributes[semconv.ATTR_GEN_AI_RESPONSE_ID] = response.id;
     if (response.finishReasons?.length)
       attributes[semconv.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
