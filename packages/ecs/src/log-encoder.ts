@@ -41,7 +41,6 @@ export function encodeLogs(
           record.time && (record.time[0] !== 0 || record.time[1] !== 0)
             ? record.time
             : record.observedTime;
-        const document = startDocument(isoNanos(time ?? [0, 0]));
         // The conventions' `exception` event, as a log record (the newer form of the exception
         // span event): an ECS error document, as the span event would be.
         const exception = record.eventName === EXCEPTION_EVENT;
@@ -62,6 +61,7 @@ export function encodeLogs(
             continue;
           }
         }
+        const document = startDocument(isoNanos(time ?? [0, 0]));
         document.processor = { event: exception ? 'error' : 'log' };
         if (record.traceId) document.trace = { id: record.traceId };
         if (record.spanId) document.span = { id: record.spanId };
