@@ -206,14 +206,23 @@ export function spanService(span: Span): SpanService {
     };
   }
   if (text(attributes['http.request.method']) ?? text(attributes['http.method'])) {
+    // Remembered by the server's address and port, as GenAI calls below (a span with only a
+    // URL has it parsed: rarer with the current conventions).
+    const address = text(attributes['server.address']);
+    const port = peerPort(attributes);
+    if (address !== undefined && remembered('http', address, port, undefined, undefined))
+      return lastFound;
     const resource = hostPort(attributes);
-    return {
+    const service: SpanService = {
       type: 'external',
       subtype: 'http',
       resource,
       targetType: 'http',
       targetName: resource,
     };
+    return address === undefined
+      ? service
+      : remember('http', address, port, undefined, undefined, service);
   }
   const provider = text(attributes['gen_ai.provider.name']) ?? text(attributes['gen_ai.system']);
   if (provider !== undefined) {
@@ -221,7 +230,7 @@ export function spanService(span: Span): SpanService {
     // dependency in the APM UI; Elkhound names the model provider's host, as for an HTTP call.
     // Remembered by the provider and its address (other ways to the host are rarer: not cached).
     const address = text(attributes['server.address']);
-    const port = attributes['server.port'];
+    const port = peerPort(attributes);
     if (address !== undefined && remembered('genai', provider, address, port, undefined))
       return lastFound;
     const resource = hostPort(attributes) ?? provider;
@@ -239,13 +248,18 @@ export function spanService(span: Span): SpanService {
   return span.kind === INTERNAL ? APP_INTERNAL : UNKNOWN;
 }
 
+/** The port of the service called (what `hostPort` writes, and what its memo is keyed by). */
+function peerPort(attributes: Attributes): AnyValue {
+  return attributes['server.port'] ?? attributes['net.peer.port'];
+}
+
 /**
  * `host:port` of the service called: `server.address` and `server.port`, else the URL's host
  * and port (the scheme's default port written out, as the APM Server does).
  */
 function hostPort(attributes: Attributes): string | undefined {
   const address = text(attributes['server.address']) ?? text(attributes['net.peer.name']);
-  const port = attributes['server.port'] ?? attributes['net.peer.port'];
+  const port = peerPort(attributes);
   if (address !== undefined) return typeof port === 'number' ? `${address}:${port}` : address;
   const full = text(attributes['url.full']) ?? text(attributes['http.url']);
   if (full === undefined) return undefined;

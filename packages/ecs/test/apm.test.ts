@@ -134,6 +134,20 @@ describe('the APM UI fields of a span (apm.ts)', () => {
         url,
       );
     }
+    // Remembered by address and port, whichever attribute the port came in: calls to one host
+    // on two ports are two resources, one after the other.
+    for (const provider of [{ 'http.request.method': 'GET' }, { 'gen_ai.provider.name': 'openai' }])
+      for (const [port, resource] of [
+        [{ 'server.port': 8080 }, 'api.example.com:8080'],
+        [{ 'server.port': 8080 }, 'api.example.com:8080'],
+        [{ 'net.peer.port': 9090 }, 'api.example.com:9090'],
+        [{ 'net.peer.port': 9091 }, 'api.example.com:9091'],
+        [{}, 'api.example.com'],
+      ] as const)
+        assert.equal(
+          spanService(span({ ...provider, 'server.address': 'api.example.com', ...port })).resource,
+          resource,
+        );
     assert.deepEqual(
       spanService(
         span({
