@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { BulkWriter, describeRoles, setupElasticsearch } from '@elkhound/exporter-elasticsearch';
+import type { EcsDocument } from '@elkhound/ecs';
 import { runReport } from '@elkhound/report';
 import { ConfigError, loadConfig, optionsHelp, type SidecarConfig } from '../config';
 import { DeadLetterQueue } from '../dlq/dead-letter-queue';
@@ -278,22 +279,39 @@ async function listDeadLetters(config: SidecarConfig, json: boolean): Promise<vo
   process.stdout.write(`${letters.length} dead letter(s)\n`);
 }
 
+/** A replay's writer: a bounded retry, as a person runs it and wants an answer, not a hang. */
+function replayWriter(
+  connection: ConstructorParameters<typeof BulkWriter>[0]['connection'],
+  onRejected?: ConstructorParameters<typeof BulkWriter>[0]['onRejected'],
+): BulkWriter {
+  return new BulkWriter({
+    connection,
+    retry: { maxRetries: 5, maxElapsedMs: 60_000 },
+    ...(onRejected ? { onRejected } : {}),
+  });
+}
+
+/** Sends the documents; throws when Elasticsearch did not take them all, so nothing is removed. */
+async function sendAll(
+  writer: BulkWriter,
+  documents: EcsDocument[],
+): Promise<Awaited<ReturnType<BulkWriter['send']>>> {
+  const outcome = await writer.send(documents);
+  if (outcome.unsent.length > 0) {
+    throw new Error(
+      `Elasticsearch did not take ${outcome.unsent.length} documents; nothing was removed`,
+    );
+  }
+  return outcome;
+}
+
 async function replayDeadLetters(config: SidecarConfig): Promise<void> {
   const connection = requireElasticsearch(config);
   const deadLetters = new DeadLetterQueue(join(config.dataDirectory, 'dlq'));
   await deadLetters.open();
-  // A bounded retry: replay is run by a person, who wants an answer rather than a hang.
-  const writer = new BulkWriter({ connection, retry: { maxRetries: 5, maxElapsedMs: 60_000 } });
+  const writer = replayWriter(connection);
   try {
-    const result = await deadLetters.replay(async (documents) => {
-      const outcome = await writer.send(documents);
-      if (outcome.unsent.length > 0) {
-        throw new Error(
-          `Elasticsearch did not take ${outcome.unsent.length} documents; nothing was removed`,
-        );
-      }
-      return outcome;
-    });
+    const result = await deadLetters.replay((documents) => sendAll(writer, documents));
     process.stdout.write(
       `replayed ${result.replayed}: ${result.acknowledged} acknowledged, ${result.stillRejected} rejected again (kept)\n`,
     );
@@ -304,7 +322,7 @@ async function replayDeadLetters(config: SidecarConfig): Promise<void> {
 }
 
 /** Both files of Kafka records: those consume could not read, those Kafka refused to take. */
-async function recordDeadLetterFiles(config: SidecarConfig): Promise<RecordDeadLetters[]> {
+function recordDeadLetterFiles(config: SidecarConfig): RecordDeadLetters[] {
   const directory = join(config.dataDirectory, 'dlq');
   return [
     new RecordDeadLetters(directory, RECORD_DEAD_LETTER_FILE),
@@ -314,7 +332,7 @@ async function recordDeadLetterFiles(config: SidecarConfig): Promise<RecordDeadL
 
 async function listRecordDeadLetters(config: SidecarConfig, json: boolean): Promise<void> {
   let count = 0;
-  for (const file of await recordDeadLetterFiles(config)) {
+  for (const file of recordDeadLetterFiles(config)) {
     for (const letter of await file.list()) {
       count++;
       if (json) {
@@ -347,26 +365,17 @@ async function replayRecordDeadLetterFiles(config: SidecarConfig): Promise<void>
       (message) => new Error(message),
     ) as KafkaConfig);
   const documentLetters = await new DeadLetterQueue(join(config.dataDirectory, 'dlq')).open();
-  const writer = new BulkWriter({
-    connection,
-    retry: { maxRetries: 5, maxElapsedMs: 60_000 },
-    // Documents Elasticsearch refuses for good go where consume puts them: the document DLQ.
-    onRejected: (rejected) => documentLetters.appendRejected(rejected),
-  });
+  // Documents Elasticsearch refuses for good go where consume puts them: the document DLQ.
+  const writer = replayWriter(connection, (rejected) => documentLetters.appendRejected(rejected));
   let kept = 0;
   try {
-    for (const file of await recordDeadLetterFiles(config)) {
+    for (const file of recordDeadLetterFiles(config)) {
       const result = await replayRecordDeadLetters(
         file,
         kafka,
         config.namespace,
         async (documents) => {
-          const outcome = await writer.send(documents);
-          if (outcome.unsent.length > 0) {
-            throw new Error(
-              `Elasticsearch did not take ${outcome.unsent.length} documents; nothing was removed`,
-            );
-          }
+          await sendAll(writer, documents);
         },
       );
       kept += result.kept;
