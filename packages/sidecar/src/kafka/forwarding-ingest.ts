@@ -62,11 +62,14 @@ export class ForwardingIngest extends Ingest {
     return result;
   }
 
-  /** Decodes and maps the body as the Elasticsearch path would, and counts what it holds. */
+  /**
+   * Decodes the body as the Elasticsearch path would, and counts what it holds: what does not
+   * decode is refused here, at the edge. Not mapped to ECS: the consumer does that.
+   */
   private check(signal: SignalHandler, body: Buffer, format: 'protobuf' | 'json'): IngestResult {
-    let mapped: ReturnType<SignalHandler['documents']>;
+    let mapped: ReturnType<SignalHandler['count']>;
     try {
-      mapped = signal.documents(body, format, this.namespaceOf);
+      mapped = signal.count(body, format);
     } catch (error) {
       if (error instanceof OtlpDecodeError) return { kind: 'invalid', message: error.message };
       return {

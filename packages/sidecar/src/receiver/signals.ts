@@ -28,6 +28,8 @@ export interface SignalHandler {
     format: 'protobuf' | 'json',
     namespace: string,
   ): { documents: EcsDocument[]; items: number; rejections: Rejections };
+  /** Decodes a body and counts its items, without mapping them (what Kafka forwarding checks). */
+  count(body: Buffer, format: 'protobuf' | 'json'): { items: number; rejections: Rejections };
 }
 
 function handler<Request>(
@@ -39,6 +41,10 @@ function handler<Request>(
   encode: (requests: readonly Request[], options: { namespace: string }) => EcsDocument[],
   count: (requests: readonly Request[]) => number,
 ): SignalHandler {
+  const decode = (body: Buffer, format: 'protobuf' | 'json', rejections: Rejections): Request[] =>
+    format === 'protobuf'
+      ? fromProtobuf(body, rejections)
+      : fromJson(body.toString('utf8'), rejections);
   return {
     name,
     httpPath: `/v1/${name}`,
@@ -46,11 +52,12 @@ function handler<Request>(
     grpcPath,
     documents(body, format, namespace) {
       const rejections = new Rejections();
-      const requests =
-        format === 'protobuf'
-          ? fromProtobuf(body, rejections)
-          : fromJson(body.toString('utf8'), rejections);
+      const requests = decode(body, format, rejections);
       return { documents: encode(requests, { namespace }), items: count(requests), rejections };
+    },
+    count(body, format) {
+      const rejections = new Rejections();
+      return { items: count(decode(body, format, rejections)), rejections };
     },
   };
 }
